@@ -101,8 +101,10 @@ def _slug(text: str) -> str:
 
 
 def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for pkg in ("judgekit", "pydantic", "aiohttp", "jinja2", "numpy", "datasets"):
+    from . import __version__  # the distribution is judgekit-harness; the package knows its version
+
+    out: dict[str, str | None] = {"python": platform.python_version(), "judgekit": __version__}
+    for pkg in ("pydantic", "aiohttp", "jinja2", "numpy", "datasets"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

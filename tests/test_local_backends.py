@@ -168,7 +168,7 @@ def test_missing_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> 
     from judgekit.backends.base import create_backend
 
     monkeypatch.setitem(sys.modules, "vllm", None)
-    with pytest.raises(MissingDependencyError, match=r"pip install 'judgekit\[vllm\]'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install 'judgekit-harness\[vllm\]'"):
         create_backend("vllm", "some/model")
 
 

@@ -1,7 +1,7 @@
 """Reward models (``AutoModelForSequenceClassification`` with one output): each response
 is scored in the conversation ``[user: question, assistant: response]`` written with the
 model's chat template; the verdict is the score difference (equal scores: a tie). The
-verdict cannot depend on the order, so a run judges each pair once. Needs ``judgekit[hf]``."""
+verdict cannot depend on the order, so a run judges each pair once. Needs ``judgekit-harness[hf]``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..types import Completion, JudgeRequest
-from ._local import require, resolve_device
+from ._local import check_model, require, resolve_device
 from .base import Backend
 
 
@@ -22,6 +22,7 @@ class RewardModelBackend(Backend):
                  device: str | None = None, batch_size: int = 8, trust_remote_code: bool = False,
                  max_length: int | None = None) -> None:
         super().__init__(model)
+        check_model(self.name, model, revision=revision)
         transformers = require("transformers", "hf")
         torch = require("torch", "hf")
         self.revision = revision

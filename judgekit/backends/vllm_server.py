@@ -28,7 +28,7 @@ import aiohttp
 
 from ..errors import BackendError
 from ..types import Completion, JudgeRequest
-from ._local import choice_token_ids, prompt_ids, require
+from ._local import check_model, choice_token_ids, prompt_ids, require
 from .openai_compat import OpenAIBackend
 
 
@@ -74,6 +74,7 @@ class VLLMServerBackend(OpenAIBackend):
         super().__init__(model, base_url="http://127.0.0.1:0/v1", api_key_env="JUDGEKIT_VLLM_API_KEY",
                          timeout=timeout, max_connections=max_connections)
         self.engine_args = dict(engine_args or {})
+        check_model(self.name, model, revision=self.engine_args.get("revision"), gguf_ok=True)
         self.port = port
         self.startup_timeout = startup_timeout
         self.python = python or sys.executable

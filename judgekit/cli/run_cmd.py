@@ -52,14 +52,30 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
         raise ConfigError(f"{judge_config or '--judge'}: invalid judge config:\n{exc}") from exc
 
 
-@click.command("run")
+RUN_EPILOG = """\b
+Examples:
+  judgekit run --suite judgebench --limit 20 --data ../shared/data
+  judgekit run --suite judgebench --judge openai:gpt-4o-mini
+  judgekit run --suite judgebench --split gpt --judge openai:Skywork/Skywork-Critic-Llama-3.1-8B \\
+      --base-url http://localhost:8000/v1
+  judgekit run --suite judgebench --judge vllm:/path/to/checkpoint --verdict logprob
+  judgekit run --suite llmbar,pandalm --data ../shared/data --judge mock:"Output (a)" --template vanilla
+  judgekit run --suite generic --data prefs.csv --judge openai:gpt-4o-mini \\
+      --field prompt=instruction --field a=output_1 --field b=output_2 --field label=preference \\
+      --label 1=A --label 2=B
+"""
+
+
+@click.command("run", epilog=RUN_EPILOG)
 @click.option("--suite", required=True, help="Suite name (see `judgekit list`) or a suite YAML path; "
               "several separated by commas (judgebench,rewardbench,llmbar), each as SUITE or SUITE:SPLIT.")
 @click.option("--split", default=None, help="Split of the suite (judgebench: gpt or claude); with several "
               "suites, write SUITE:SPLIT instead.")
-@click.option("--judge", default=None, help="BACKEND:MODEL, e.g. openai:gpt-4o-mini, vllm:PATH, hf:MODEL, "
-              "rm:MODEL or replay:FILE (default: SmolLM2-135M-Instruct on transformers, a weak judge "
-              "that runs on any CPU).")
+@click.option("--judge", default=None, help="BACKEND:MODEL: openai:MODEL (any OpenAI-compatible server), "
+              "vllm:MODEL_OR_PATH (vLLM's offline engine), vllm-server:MODEL (judgekit starts vllm serve), "
+              "hf:MODEL_OR_PATH (transformers), rm:MODEL (reward model), replay:FILE_OR_RUN_DIR (recorded "
+              "judgments), mock:TEXT (answers TEXT, for dry runs). Default: SmolLM2-135M-Instruct on "
+              "transformers, a weak judge that runs on any CPU.")
 @click.option("--judge-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML judge config: backend, model, template, sampling, options.")
 @click.option("--template", default=None, help="Prompt template name or .j2 path (default: the "
@@ -73,11 +89,17 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
 @click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
 @click.option("--api-key-env", default=None, help="Environment variable holding the API key "
               "(default OPENAI_API_KEY).")
-@click.option("--temperature", type=float, default=None)
-@click.option("--max-tokens", type=int, default=None)
-@click.option("--seed", type=int, default=None)
+@click.option("--temperature", type=float, default=None,
+              help="Sampling temperature (default: the template's, usually 0 = greedy).")
+@click.option("--max-tokens", type=int, default=None,
+              help="Most tokens the judge may generate per request (default: the template's).")
+@click.option("--seed", type=int, default=None,
+              help="Sampling seed sent to the backend (where it supports one); part of the cache key.")
 @click.option("--concurrency", type=int, default=32, show_default=True, help="Requests in flight.")
-@click.option("--max-retries", type=int, default=6, show_default=True)
+@click.option("--max-retries", type=int, default=6, show_default=True,
+              help="Retries per request on 429, 5xx, timeouts and dropped connections, with exponential "
+              "backoff honouring Retry-After; a request that still fails is recorded as failed and "
+              "retried by the next run.")
 @click.option("--timeout", type=float, default=None, help="Per-request timeout in seconds.")
 @click.option("--verdict", type=click.Choice(["generate", "logprob", "constrained"]), default=None,
               help="generate: parse generated text (default); logprob: read the label tokens' "
@@ -94,18 +116,20 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
 @click.option("--results-dir", default="results", show_default=True)
 @click.option("--cache", "cache_path", default=None, help="SQLite completion cache path.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the completion cache.")
-@click.option("--field", "fields", multiple=True, help="generic suite: NAME=COLUMN, judgekit's field name "
+@click.option("--field", "fields", multiple=True, metavar="NAME=COLUMN",
+              help="generic suite: NAME=COLUMN, judgekit's field name "
               "(prompt, a, b, label, id, category; pointwise: response, score, reference, rubric) and the "
               "dataset's column. Repeat the option.")
-@click.option("--label", "labels", multiple=True, help="generic suite: VALUE=A|B|tie, how the label column's "
+@click.option("--label", "labels", multiple=True, metavar="VALUE=A|B|tie", help="generic suite: VALUE=A|B|tie, how the label column's "
               "values map to the gold verdict. Repeat the option.")
 @click.option("--kind", type=click.Choice(["pairwise", "pointwise"]), default=None,
               help="generic suite: pairwise pairs (default) or pointwise grades.")
 @click.option("--hub-dataset", default=None, help="generic suite: a Hugging Face dataset id to read instead of "
               "--data (with --hub-split, --hub-config, --revision).")
-@click.option("--hub-split", default=None)
-@click.option("--hub-config", default=None)
-@click.option("--revision", default=None)
+@click.option("--hub-split", default=None, help="generic suite: the hub dataset's split.")
+@click.option("--hub-config", default=None, help="generic suite: the hub dataset's configuration.")
+@click.option("--revision", default=None, help="generic suite: the hub dataset's revision (a commit hash "
+              "pins it).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,

@@ -80,6 +80,9 @@ class Imported:
     aggregation: dict[str, Any] | None = None  # when no suite gives one
     provenance: dict[str, Any] = field(default_factory=dict)
     needs_suite: bool = False  # True when the file holds no gold labels of its own (PandaLM results)
+    # False when the file's examples carry no response text (Arena-Hard judgments): their lengths are
+    # unknown. Otherwise an empty response is a response of length 0 (AlpacaEval counts it so).
+    texts: bool = True
 
 
 def winner_from(choice: Any, table: dict[Any, Winner]) -> Winner:
@@ -118,6 +121,7 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
                           f"{imported.default_suite} data (or --suite NAME)")
     rows: list[Judgment] = []
     missing = []
+    known_text = imported.texts or suite_name is not None  # a suite's examples always hold their texts
     for v in imported.verdicts:
         ex = examples.get(v.example_id)
         if ex is None:
@@ -134,8 +138,8 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
             winner=unswap_winner(v.shown_winner, v.order), verdict_label=v.label, strength=v.strength,
             p_a=unswap_p(v.p_a, v.order), raw=v.raw,
             reason=v.reason if v.shown_winner == "invalid" else None,
-            len_a=len(ex.response_a) if ex.response_a else None,
-            len_b=len(ex.response_b) if ex.response_b else None,
+            len_a=len(ex.response_a) if ex.response_a or known_text else None,
+            len_b=len(ex.response_b) if ex.response_b or known_text else None,
             meta=ex.metadata.get("aggregate"), template_hash=f"imported:{fmt}"))
     if missing:
         raise DataError(f"{len(missing)} imported judgments name examples that "

@@ -1,0 +1,225 @@
+"""A new user's first hour (issue 11): the command's version and help, model-load failures as
+one line with exit 2, the generic suite's label checks, and tests that keep out of the user's
+cache folder."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import judgekit
+from judgekit.cache import default_cache_path
+from judgekit.cli import cli, main
+from judgekit.errors import DISTRIBUTION, ConfigError, DataError
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """Run the real entry point (its error handling and exit codes), return (exit code, stderr+stdout)."""
+    monkeypatch.setattr("sys.argv", ["judgekit", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    out = capsys.readouterr()
+    code = exc.value.code
+    return (0 if code is None else int(code)), out.err + out.out
+
+
+def test_version(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    res = CliRunner().invoke(cli, ["--version"])
+    assert res.exit_code == 0
+    assert res.output.strip() == f"judgekit {judgekit.__version__} (distribution {DISTRIBUTION})"
+
+
+def test_distribution_name_is_not_the_taken_one() -> None:
+    """`judgekit` and `judgekit-eval` on the public index are other projects (checked with
+    `pip download --no-deps`); pyproject names this one judgekit-harness, version from the package."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]
+    assert project["name"] == DISTRIBUTION == "judgekit-harness"
+    assert project["dynamic"] == ["version"] and project["scripts"] == {"judgekit": "judgekit.cli:main"}
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    # every pip line of the README installs this project: from the checkout or by its own name
+    taken = re.compile(r"""pip install[^#\n]*?(?<![\w-])judgekit(?![\w-])""")
+    assert not [line for line in readme.splitlines() if taken.search(line)]
+    assert "pip install -e '.[hub,hf]'" in readme and "pip install 'judgekit-harness[vllm]'" in readme
+
+
+@pytest.mark.parametrize("judge", ["hf:/no/such/checkpoint", "vllm:/no/such/checkpoint", "rm:./no-such-folder",
+                                   "vllm-server:/no/such/checkpoint", "hf:missing.gguf"])
+def test_missing_local_model_is_one_line_exit_2(judge: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str], shared_data: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    start = time.monotonic()
+    code, out = _main(monkeypatch, capsys, "run", "--suite", "judgebench", "--data", str(shared_data),
+                      "--judge", judge, "--limit", "1", "-q")
+    assert code == 2
+    lines = out.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {judge}: no such file or folder"), out
+    assert "Traceback" not in out
+    assert time.monotonic() - start < 30  # no engine started, no retries (generous: shared CPUs)
+
+
+def test_folder_without_config_is_not_a_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str], shared_data: Path) -> None:
+    (tmp_path / "ckpt").mkdir()
+    code, out = _main(monkeypatch, capsys, "run", "--suite", "judgebench", "--data", str(shared_data),
+                      "--judge", f"vllm:{tmp_path / 'ckpt'}", "--limit", "1", "-q")
+    assert code == 2 and out.count("\n") == 1 and "is not a model folder (it has no config.json)" in out
+
+
+def test_hub_id_offline_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str], shared_data: Path) -> None:
+    pytest.importorskip("huggingface_hub")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    import huggingface_hub
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the hub must not be asked when HF_HUB_OFFLINE is set")
+
+    monkeypatch.setattr(huggingface_hub, "model_info", never)
+    code, out = _main(monkeypatch, capsys, "run", "--suite", "judgebench", "--data", str(shared_data),
+                      "--judge", "hf:org/some-judge", "--limit", "1", "-q")
+    assert code == 2
+    assert out.strip() == ("error: hf:org/some-judge: not in the local Hugging Face cache and HF_HUB_OFFLINE "
+                           "is set; download it where the hub is reachable, or pass a local model folder")
+
+
+def test_hub_id_unreachable_or_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hub is asked once, with a short timeout, instead of transformers' minute of retries."""
+    pytest.importorskip("huggingface_hub")
+    import huggingface_hub
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    from judgekit.backends._local import check_model
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    calls: list[dict[str, object]] = []
+
+    def refused(repo: str, **kwargs: object) -> None:
+        calls.append({"repo": repo, **kwargs})
+        raise ConnectionError("[Errno 111] Connection refused\nmore detail")
+
+    monkeypatch.setattr(huggingface_hub, "model_info", refused)
+    with pytest.raises(ConfigError, match=r"^vllm:org/judge: not in the local Hugging Face cache and the hub "
+                       r"cannot be reached \(ConnectionError: \[Errno 111\] Connection refused\);"):
+        check_model("vllm", "org/judge")
+    assert calls == [{"repo": "org/judge", "revision": None, "timeout": 5.0}]
+
+    def unknown(repo: str, **kwargs: object) -> None:
+        import httpx
+
+        response = httpx.Response(404, request=httpx.Request("GET", "https://huggingface.co/api/models/x"))
+        raise RepositoryNotFoundError("404 Client Error", response=response)
+
+    monkeypatch.setattr(huggingface_hub, "model_info", unknown)
+    with pytest.raises(ConfigError, match="no such model on the Hugging Face hub"):
+        check_model("hf", "org/typo")
+
+
+def test_cached_hub_model_passes_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model in the local hub cache loads offline: the check does not stand in the way."""
+    pytest.importorskip("huggingface_hub")
+    from judgekit.backends._local import check_model
+
+    cache = tmp_path / "hub"
+    snap = cache / "models--org--judge" / "snapshots" / ("a" * 40)
+    snap.mkdir(parents=True)
+    (snap / "config.json").write_text("{}")
+    (cache / "models--org--judge" / "refs").mkdir()
+    (cache / "models--org--judge" / "refs" / "main").write_text("a" * 40)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    check_model("hf", "org/judge")  # no error
+    with pytest.raises(ConfigError, match="HF_HUB_OFFLINE"):
+        check_model("hf", "org/other")
+
+
+def test_validate_with_a_missing_checkpoint_exits_2_not_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          shared_data: Path) -> None:
+    """Exit 1 means "a check failed" to a CI gate; a mistyped path is an error (2)."""
+    code, out = _main(monkeypatch, capsys, "validate", "--judge", "vllm:/path/to/checkpoint", "--baseline",
+                      "mock:[[A>B]]", "--suite", "judgebench:gpt", "--data", str(shared_data), "--limit", "2",
+                      "--results-dir", str(tmp_path / "results"), "--out", str(tmp_path / "v"))
+    assert code == 2, out
+    assert "vllm:/path/to/checkpoint: no such file or folder" in out and "Traceback" not in out
+
+
+def test_help_texts_and_examples() -> None:
+    res = CliRunner().invoke(cli, ["run", "--help"], terminal_width=120)
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    for option in ("--temperature FLOAT Sampling temperature", "--max-tokens INTEGER Most tokens",
+                   "--seed INTEGER Sampling seed", "--max-retries INTEGER Retries per request"):
+        assert option in text, option
+    judge_help = text.split("--judge TEXT", 1)[1].split("--judge-config", 1)[0]
+    for backend in ("openai:", "vllm:", "vllm-server:", "hf:", "rm:", "replay:", "mock:"):
+        assert backend in judge_help, backend
+    assert "Examples:" in res.output and "judgekit run --suite judgebench --judge openai:gpt-4o-mini" in res.output
+    top = CliRunner().invoke(cli, ["--help"], terminal_width=120)
+    assert "Examples" in top.output and "judgekit leaderboard results --suite judgebench" in top.output
+
+
+def test_help_examples_run(tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The offline examples in `judgekit --help` that need no model work as printed."""
+    monkeypatch.chdir(tmp_path)
+    data = str(shared_data)
+    res = CliRunner().invoke(cli, ["run", "--suite", "pandalm", "--data", data, "--judge", "mock:1",
+                                   "--template", "pandalm", "--limit", "20", "-q"])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(cli, ["import", "pandalm", str(shared_data / "pandalm" / "gpt-3.5-turbo-testset-v1.json"),
+                                   "--data", data])
+    assert res.exit_code == 0, res.output
+
+
+def test_generic_suite_without_any_label_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "prefs.csv"
+    csv.write_text("instruction,output_1,output_2,preference\nq1,a,b,1\nq2,c,d,2\nq3,e,f,0\n")
+    code, out = _main(monkeypatch, capsys, "run", "--suite", "generic", "--data", str(csv), "--judge",
+                      "mock:[[A>B]]", "--field", "prompt=instruction", "--field", "a=output_1", "--field",
+                      "b=output_2", "--field", "label=prefrence", "--results-dir", str(tmp_path / "r"), "-q")
+    assert code == 2
+    assert out.strip() == (f"error: {csv}: field 'prefrence': no example has a gold label: the column is missing "
+                           "or empty in all 3 rows (columns: instruction, output_1, output_2, preference); map "
+                           "judgekit's field 'label' to the right column with --field label=COLUMN")
+    assert not (tmp_path / "r" / "runs").exists() or not any((tmp_path / "r" / "runs").iterdir())
+
+
+def test_generic_pointwise_without_any_score_stops(tmp_path: Path) -> None:
+    from judgekit.runner import prepare
+    from judgekit.types import JudgeConfig, RunConfig
+
+    path = tmp_path / "g.jsonl"
+    path.write_text("\n".join(json.dumps({"prompt": "p", "response": "r", "grade": 3}) for _ in range(2)) + "\n")
+    with pytest.raises(DataError, match=r"no example has a gold score.*--field score=COLUMN"):
+        prepare(RunConfig(suite="generic", data=str(path), results_dir=str(tmp_path / "r"),
+                          suite_args={"kind": "pointwise"}, judge=JudgeConfig(backend="mock", model="x")))
+
+
+def test_missing_field_hint_names_the_field_first(tmp_path: Path) -> None:
+    from judgekit.runner import prepare
+    from judgekit.types import JudgeConfig, RunConfig
+
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"question": "p", "a": "x", "b": "y", "label": "A"}) + "\n")
+    with pytest.raises(DataError) as exc:
+        prepare(RunConfig(suite="generic", data=str(path), results_dir=str(tmp_path / "r"),
+                          judge=JudgeConfig(backend="mock", model="x")))
+    assert str(exc.value) == (f"{path}:1: field 'prompt': missing; columns here: question, a, b, label; map "
+                              "judgekit's field 'prompt' to one with --field prompt=COLUMN")
+
+
+def test_tests_keep_out_of_the_user_cache() -> None:
+    """Every test (and every module- or session-scoped fixture) sees a temporary cache folder."""
+    real = Path("~/.cache").expanduser()
+    path = default_cache_path()
+    assert real not in path.parents, path
+    assert "xdg-cache" in str(path)
