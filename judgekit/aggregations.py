@@ -123,6 +123,13 @@ def agree(pair: tuple[Judgment, Judgment]) -> bool:
     return a == b and a != "invalid"
 
 
+def same_verdict(pair: tuple[Judgment, Judgment]) -> bool:
+    """Positional agreement as LLMBar's evaluate.py counts it (``equal += output_True ==
+    output_False``): the same verdict in both orders, where two unparseable ones (None == None)
+    are the same too."""
+    return _verdict(pair[0]) == _verdict(pair[1])
+
+
 def invalid_counts(rows: Sequence[Judgment]) -> dict[str, int]:
     return {"judgments": len(rows), "invalid": sum(j.status == "ok" and j.winner == "invalid" for j in rows),
             "failed": sum(j.status != "ok" for j in rows)}
@@ -180,32 +187,42 @@ def rewardbench(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepor
 # ----------------------------------------------------------------------------- LLMBar, EvalBiasBench
 
 
-def _order_report(groups: Mapping[str, list[list[Judgment]]]) -> dict[str, dict[str, Score]]:
-    """Per group: accuracy averaged over both orders, positional agreement, both orders correct."""
+LLMBAR_STRICT = "agreement (both parseable)"
+
+
+def _order_report(groups: Mapping[str, list[list[Judgment]]], *, llmbar_agreement: bool = False
+                  ) -> dict[str, dict[str, Score]]:
+    """Per group: accuracy averaged over both orders, positional agreement, both orders correct.
+    With ``llmbar_agreement``, "agreement" follows LLMBar's rule (two unparseable verdicts agree)
+    and the stricter figure (the same valid verdict) comes beside it as LLMBAR_STRICT."""
     table: dict[str, dict[str, Score]] = {}
     for name, examples in groups.items():
         per_order = [correct(j) for js in examples for j in js]
         pairs = [p for p in (both_orders(js) for js in examples) if p is not None]
         table[name] = {
             "accuracy": rate(per_order),
-            "agreement": rate([agree(p) for p in pairs]),
-            "both correct": rate([correct(p[0]) and correct(p[1]) for p in pairs]),
+            "agreement": rate([(same_verdict if llmbar_agreement else agree)(p) for p in pairs]),
         }
+        if llmbar_agreement:
+            table[name][LLMBAR_STRICT] = rate([agree(p) for p in pairs])
+        table[name]["both correct"] = rate([correct(p[0]) and correct(p[1]) for p in pairs])
     return table
 
 
 @register("llmbar")
 def llmbar(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     """LLMBar (Zeng et al., 2024): per subset, accuracy averaged over both orders, positional
-    agreement (the same verdict in both orders) and the share judged correctly in both orders.
-    Groups (Adversarial) are the unweighted mean of their subsets, as the paper's Average; the
-    overall row is the unweighted mean of every subset present."""
+    agreement and the share judged correctly in both orders, as LLMBar's evaluate.py counts them:
+    agreement is the same verdict in both orders, two unparseable ones included; the stricter
+    figure (the same parseable verdict) is reported beside it. Groups (Adversarial) are the
+    unweighted mean of their subsets, as the paper's Average; the overall row is the unweighted
+    mean of every subset present."""
     groups: dict[str, list[list[Judgment]]] = defaultdict(list)
     for js in by_example(rows).values():
         groups[_subset(js)].append(js)
     order = [s for s in args.get("subsets", []) if s in groups] + sorted(set(groups) - set(args.get("subsets", [])))
-    table = _order_report({k: groups[k] for k in order})
-    columns = ("accuracy", "agreement", "both correct")
+    table = _order_report({k: groups[k] for k in order}, llmbar_agreement=True)
+    columns = ("accuracy", "agreement", LLMBAR_STRICT, "both correct")
     for group, members in args.get("groups", {}).items():
         present = [m for m in members if m in table]
         if present:
@@ -318,15 +335,27 @@ def macro_prf(gold: Sequence[str], pred: Sequence[str], classes: Sequence[str] =
     return float(np.mean(precision)), float(np.mean(recall)), float(np.mean(f1))
 
 
+STRICT_TITLE = "strict: unparseable = invalid"
+
+
 @register("three_way")
 def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     """Agreement with a gold label that may be a tie, as PandaLM and JudgeLM report it: accuracy,
     macro precision / recall / F1 over (A, B, tie), Cohen's kappa, on each example's first judged
     order (the published protocol judges one order); with both orders, also consistency (the same
     verdict in both orders, JudgeLM's measure: ties count, and two unparseable outputs count as the
-    same, as JudgeLM's parser turns both into a draw) and the same figures on the second order."""
+    same, as JudgeLM's parser turns both into a draw) and the same figures on the second order.
+    With ``unparseable: tie`` (PandaLM), an unparseable output is a tie, as PandaLM's
+    compute_metrics.py counts it, and the strict figures come in a table of their own."""
     examples = [js for js in by_example(rows).values() if js[0].label is not None]
     table: dict[str, dict[str, Score]] = {}
+    # PandaLM's compute_metrics.py counts an unparseable judge output ("garbage") as a tie
+    # (`args.unparseable: tie`); the strict figures (unparseable = invalid) come in their own table.
+    unparseable_as_tie = args.get("unparseable") == "tie"
+
+    def published(j: Judgment) -> str:
+        v = _verdict(j)
+        return "tie" if unparseable_as_tie and j.status == "ok" and v == "invalid" else v
 
     def figures(verdicts: list[str], gold: list[str]) -> dict[str, Score]:
         n = len(gold)
@@ -338,12 +367,12 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
         }
 
     gold = [str(js[0].label) for js in examples]
-    table["first order"] = figures([_verdict(js[0]) for js in examples], gold)
+    table["first order"] = figures([published(js[0]) for js in examples], gold)
     pairs = [(both_orders(js), str(js[0].label)) for js in examples]
     two = [(p, g) for p, g in pairs if p is not None]
     if two:
-        table["second order"] = figures([_verdict(p[1]) for p, _ in two], [g for _, g in two])
-        consistency = rate([_verdict(p[0]) == _verdict(p[1]) for p, _ in two])
+        table["second order"] = figures([published(p[1]) for p, _ in two], [g for _, g in two])
+        consistency = rate([published(p[0]) == published(p[1]) for p, _ in two])
     else:
         consistency = Score(value=None, n=0, higher_is_better=True)
     by_cat: dict[str, list[list[Judgment]]] = defaultdict(list)
@@ -351,15 +380,21 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
         if js[0].category:
             by_cat[js[0].category].append(js)
     for cat, group in sorted(by_cat.items()):
-        table[f"first order: {cat}"] = figures([_verdict(js[0]) for js in group], [str(js[0].label) for js in group])
+        table[f"first order: {cat}"] = figures([published(js[0]) for js in group], [str(js[0].label) for js in group])
     counts = invalid_counts(rows)
     counts["unlabelled examples"] = len(by_example(rows)) - len(examples)
-    tables = [ReportTable(title="agreement with gold", columns=("accuracy", "precision", "recall", "F1", "kappa"),
-                          rows=table)]
+    columns = ("accuracy", "precision", "recall", "F1", "kappa")
+    tables = [ReportTable(title="agreement with gold", columns=columns, rows=table)]
+    if unparseable_as_tie:
+        strict = {"first order": figures([_verdict(js[0]) for js in examples], gold)}
+        if two:
+            strict["second order"] = figures([_verdict(p[1]) for p, _ in two], [g for _, g in two])
+        tables.append(ReportTable(title=STRICT_TITLE, columns=columns, rows=strict))
     if two:
         tables.append(ReportTable(title="order", columns=("consistency",),
                                   rows={"both orders": {"consistency": consistency}}))
-    return SuiteReport(aggregation="three_way", headline_name="accuracy (first order)",
+    name = "accuracy (first order, unparseable = tie)" if unparseable_as_tie else "accuracy (first order)"
+    return SuiteReport(aggregation="three_way", headline_name=name,
                        headline=table["first order"]["accuracy"], tables=tuple(tables), counts=counts)
 
 

@@ -494,7 +494,7 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
         data = m.get("data") or {}
         run_rows.append([_esc(r.run_dir.name), _esc(f"{r.suite} / {(m.get('suite') or {}).get('split')}"),
                          _esc((m.get("judge") or {}).get("display_name")),
-                         _esc(f"{tpl.get('name')} ({tpl.get('hash')})"),
+                         _esc(f"{tpl.get('name')} ({tpl.get('hash')})" if tpl.get("name") else "none (reward model)"),
                          _esc(str(data.get("sha256", data.get("revision", data.get("source", ""))))[:16]),
                          _esc(str(m.get("created_at", ""))[:10])])
     out.append(_table(["run", "suite / split", "judge", "template", "data", "date"], run_rows, 6))

@@ -211,7 +211,8 @@ def prepare(config: RunConfig) -> PreparedRun:
     identity = {
         "suite": suite.name, "split": split,
         "data": {k: v for k, v in data.provenance.items() if k != "path"},
-        "backend": backend.identity(), "template": [template.name, template.hash],
+        "backend": backend.identity(),
+        "template": [template.name, template.hash] if backend.uses_template else None,
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
         **({"suite_args": _jsonable(config.suite_args)} if config.suite_args else {}),
@@ -227,8 +228,10 @@ def prepare(config: RunConfig) -> PreparedRun:
         "data": data.provenance,
         "judge": {"display_name": backend.display_name, "identity": _jsonable(backend.identity()),
                   "config": _jsonable(config.judge.model_dump())},
-        "template": {"name": template.name, "hash": template.hash, "parser_version": PARSER_VERSION,
-                     "verdict": mode},
+        # a reward model scores the bare conversation: no template was used, none is recorded
+        "template": {"name": template.name if backend.uses_template else None,
+                     "hash": template.hash if backend.uses_template else None,
+                     "parser_version": PARSER_VERSION, "verdict": mode},
         "sampling": sampling.model_dump(mode="json"),
         "protocol": {"swap": swap, "single_order": config.single_order, "policies": list(POLICIES),
                      "headline_policy": suite.protocol.headline_policy,

@@ -223,3 +223,64 @@ def test_tests_keep_out_of_the_user_cache() -> None:
     path = default_cache_path()
     assert real not in path.parents, path
     assert "xdg-cache" in str(path)
+
+
+def test_validate_default_out_folders_do_not_collide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     shared_data: Path) -> None:
+    """mock:[[A=B]] and mock:[[A>B]] both slug to mock_A_B: the config hash keeps them apart."""
+    from judgekit.cli.validate_cmd import candidate_slug
+    from judgekit.types import JudgeConfig
+
+    a = candidate_slug("mock:[[A=B]]", JudgeConfig(backend="mock", model="[[A=B]]"))
+    b = candidate_slug("mock:[[A>B]]", JudgeConfig(backend="mock", model="[[A>B]]"))
+    assert a.startswith("mock_A_B-") and b.startswith("mock_A_B-") and a != b
+    assert a == candidate_slug("mock:[[A=B]]", JudgeConfig(backend="mock", model="[[A=B]]"))  # stable
+    monkeypatch.chdir(tmp_path)
+    for judge in ("mock:[[A=B]]", "mock:[[A>B]]"):
+        res = CliRunner().invoke(cli, ["validate", "--judge", judge, "--baseline", "mock:[[B>A]]", "--suite",
+                                       "judgebench:gpt", "--data", str(shared_data), "--limit", "4", "-q"])
+        assert res.exit_code in (0, 1), res.output
+    folders = sorted(p.name for p in (tmp_path / "results" / "validate").iterdir())
+    assert folders == sorted([a, b])
+    candidates = {json.loads((tmp_path / "results" / "validate" / f / "validate.json").read_text())["candidate"]
+                  for f in folders}
+    assert len(candidates) == 2
+
+
+def test_readme_claims_pinning_only_for_pinned_suites() -> None:
+    """The hub could not be reached to verify commit hashes: the suites read `main` and the README
+    says so instead of claiming pinned revisions."""
+    from judgekit.suites import load_suite, suite_names
+
+    revisions = {name: load_suite(name).hub.revision for name in suite_names() if load_suite(name).hub is not None}
+    assert revisions
+    pinned = {n: r for n, r in revisions.items() if re.fullmatch(r"[0-9a-f]{40}", r or "")}
+    assert set(revisions.values()) - set(pinned.values()) <= {"main"}
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    if len(pinned) < len(revisions):
+        assert "pinned revision" not in readme and "Hub revisions are not pinned" in readme
+
+
+def test_readme_offline_validate_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str], shared_data: Path) -> None:
+    """The README's runnable validate example: the always-[[A>B]] mock against o1-mini's recorded
+    verdicts fails (exit 1) with the figures the README quotes."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("judgekit validate --judge 'mock:[[A>B]]'", 1)[1].split("```", 1)[0]
+    baseline = re.search(r'--baseline "replay:\.\./shared/data/([^"]+)"', block)
+    assert baseline is not None
+    monkeypatch.chdir(tmp_path)
+    code, out = _main(monkeypatch, capsys, "validate", "--judge", "mock:[[A>B]]", "--suite", "judgebench:gpt",
+                      "--data", str(shared_data), "--baseline", f"replay:{shared_data / baseline.group(1)}", "-q")
+    assert code == 1, out
+    (folder,) = (tmp_path / "results" / "validate").iterdir()
+    assert folder.name.startswith("mock_A_B-")
+    doc = json.loads((folder / "validate.json").read_text())
+    checks = {(c["metric"], c["scope"]): c for c in doc["suites"][0]["checks"]}
+    acc = checks[("accuracy", "overall")]
+    assert (f"{acc['baseline']:.2f}", f"{acc['candidate']:.2f}", f"{acc['p_value']:.1e}") == ("65.71", "0.00", "1.2e-69")
+    assert "65.71 -> 0.00 % overall (McNemar p = 1.2e-69)" in " ".join(readme.split())
+    assert all(c["status"] == "fail" for (m, _), c in checks.items() if m == "accuracy")
+    bias = checks[("position bias", "overall")]
+    assert bias["status"] == "fail" and f"{bias['baseline'] + 50:.2f}" == "55.95" and bias["candidate"] == 50.0
+    assert checks[("invalid verdicts", "overall")]["status"] == "pass"

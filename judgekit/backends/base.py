@@ -32,6 +32,9 @@ class Backend(ABC):
     cacheable: bool = True
     #: how this backend can give verdicts: generated text, label probabilities, constrained labels
     verdict_modes: tuple[VerdictMode, ...] = ("generate",)
+    #: False for backends whose verdicts come from no judge prompt (reward models score the bare
+    #: (question, response) conversation): their runs record no template
+    uses_template: bool = True
     #: False for backends whose wall time is not a judge's cost (replay serves recorded verdicts)
     timed: bool = True
 

@@ -17,6 +17,7 @@ from .base import Backend
 class RewardModelBackend(Backend):
     name = "rm"
     order_independent = True
+    uses_template = False
 
     def __init__(self, model: str, *, revision: str | None = None, dtype: str = "auto",
                  device: str | None = None, batch_size: int = 8, trust_remote_code: bool = False,

@@ -174,7 +174,9 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         orders = "one grade each" if prep.suite.kind == "pointwise" else ("both orders" if prep.swap else "one order")
         console.print(f"[bold]{prep.suite.name}[/bold] split {prep.split}: {len(prep.examples)} {unit}, "
                       f"{len(prep.requests)} requests ({orders}); "
-                      f"judge {prep.backend.display_name}; template {prep.template.name} ({prep.template.hash})")
+                      f"judge {prep.backend.display_name}; "
+                      + (f"template {prep.template.name} ({prep.template.hash})" if prep.backend.uses_template
+                         else "no template (reward-model scores)"))
         progress = NullProgress() if quiet else RichProgress()
         result = asyncio.run(runner.execute(prep, progress))
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"

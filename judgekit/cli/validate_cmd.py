@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from ..errors import ConfigError
 from ..progress import NullProgress, RichProgress
 from ..runner import _slug
 from ..store import RunStore
+from ..types import JudgeConfig
 from ..validate import HEADER, ValidateConfig, validate, verdict_rows, write_outputs
 from .run_cmd import _judge_config, _key_values, suite_targets
 
@@ -57,7 +60,8 @@ def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
 @click.option("--resamples", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for validate.md and validate.json (default results/validate/<candidate>).")
+              help="Folder for validate.md and validate.json (default results/validate/<candidate>-<config "
+              "hash>).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: float, alpha: float,
                  data: str | None, template: str | None, verdict: str | None, backend_options: tuple[str, ...],
@@ -93,9 +97,17 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
         style = "bold red" if row[8] == "FAIL" else None
         t.add_row(*row, style=style)
     console.print(t)
-    out = out_dir or Path(results_dir) / "validate" / _slug(judge)
+    out = out_dir or Path(results_dir) / "validate" / candidate_slug(judge, candidate)
     md, js = write_outputs(result, out)
     console.print(f"[bold {'green' if result.passed else 'red'}]{'PASS' if result.passed else 'FAIL'}[/]  "
                   f"summary: {md}  json: {js}")
     if not result.passed:
         raise SystemExit(1)
+
+
+def candidate_slug(judge: str, candidate: JudgeConfig) -> str:
+    """The default output folder's name: the judge spec made file-safe, then a hash of the whole
+    candidate config, so that specs the slug maps alike (mock:[[A=B]] and mock:[[A>B]] are both
+    mock_A_B) or the same judge with other options never share a folder."""
+    digest = hashlib.sha256(json.dumps(candidate.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    return f"{_slug(judge)[-50:]}-{digest[:8]}"
