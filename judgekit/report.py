@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ._format import format_p
 from .aggregations import SuiteReport
 from .errors import ConfigError, JudgekitError, MissingDependencyError
 from .metrics.pairwise import PairwiseMetrics, Score
@@ -325,7 +326,7 @@ def _fmt(s: Score | None, digits: int = 2) -> str:
     if lo is not None and hi is not None:
         text += f" <span class=ci>[{lo:.{digits}f}, {hi:.{digits}f}]</span>"
     if s.p_value is not None:  # a test against the neutral value (50 % for a preference)
-        text += f" <span class=ci>p = {s.p_value:.2g}</span>"
+        text += f" <span class=ci>{format_p(s.p_value)}</span>"
     return text
 
 

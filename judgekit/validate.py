@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ._format import format_p, p_cell
 from .errors import ConfigError
 from .leaderboard import data_identity
 from .metrics.stats import PairedComparison, bootstrap_rows, compare_by_category, compare_judges, rng_for
@@ -277,9 +278,9 @@ def _accuracy_check(scope: str, cmp: PairedComparison, p: float | None, config: 
         status: Status = "n/a"
         reason = "no examples"
     elif drop is not None and drop > config.max_drop and significant:
-        status, reason = "fail", f"{drop:.2f} points worse (allowed {config.max_drop:g}), p = {p:.3g} < {config.alpha:g}"
+        status, reason = "fail", f"{drop:.2f} points worse (allowed {config.max_drop:g}), {format_p(p)} (alpha {config.alpha:g})"
     elif drop is not None and drop > config.max_drop:
-        status, reason = "pass", f"{drop:.2f} points worse but not significant (p = {p:.3g})"
+        status, reason = "pass", f"{drop:.2f} points worse but not significant ({format_p(p)})"
     else:
         status, reason = "pass", "within the allowed drop" if d < 0 else "not worse"
     return Check(metric="accuracy", scope=scope, baseline=_pct(cmp.accuracy_b), candidate=_pct(cmp.accuracy_a),
@@ -336,7 +337,7 @@ def verdict_rows(result: ValidationResult) -> list[list[str]]:
         for c in s.checks:
             ci = f"[{_f(c.ci_low, sign=True)}, {_f(c.ci_high, sign=True)}]" if c.ci_low is not None else ""
             rows.append([f"{s.suite}/{s.split}", c.metric, c.scope, _f(c.baseline), _f(c.candidate),
-                         f"{_f(c.difference, sign=True)} {ci}".strip(), "-" if c.p_value is None else f"{c.p_value:.3g}",
+                         f"{_f(c.difference, sign=True)} {ci}".strip(), p_cell(c.p_value),
                          str(c.n), c.status.upper(), c.reason])
     return rows
 

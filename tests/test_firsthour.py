@@ -284,3 +284,77 @@ def test_readme_offline_validate_example(tmp_path: Path, monkeypatch: pytest.Mon
     bias = checks[("position bias", "overall")]
     assert bias["status"] == "fail" and f"{bias['baseline'] + 50:.2f}" == "55.95" and bias["candidate"] == 50.0
     assert checks[("invalid verdicts", "overall")]["status"] == "pass"
+
+
+# ----------------------------------------------------------------------------- terminal widths
+
+O1_MINI = "dataset=judgebench,response_model=gpt-4o-2024-05-13,judge_name=arena_hard,judge_model=o1-mini-2024-09-12.jsonl"
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_progress_bar_fits(width: int) -> None:
+    """At 80 and 120 columns the bar keeps its counts, rate, elapsed time and ETA whole, and a bar of
+    at least 10 characters (at 120 the old layout left a 5-character bar and cut elapsed / ETA)."""
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from judgekit.progress import columns
+
+    console = Console(width=width, record=True, file=io.StringIO(), force_terminal=True)
+    bar = Progress(*columns(width, 700), console=console, expand=False)
+    task = bar.add_task("judgebench/gpt Skywork/Skywork-Critic-Llama-3.1-8B", total=700, completed=0, invalid=12,
+                        failed=3)
+    bar.update(task, advance=123)
+    console.print(bar.make_tasks_table(bar.tasks))
+    (line,) = console.export_text().splitlines()
+    assert len(line) <= width
+    assert re.search(r" 123/700 (-|[\d,.]+)/s \d:\d\d:\d\d eta (-:--:--|\d:\d\d:\d\d) invalid 12 failed 3$", line), line
+    assert len(re.search(r"[━╸╺]+", line).group(0)) >= 10  # type: ignore[union-attr]
+    if width >= 120:
+        assert line.startswith("judgebench/gpt Skywork")
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_run_tables_keep_their_row_labels(width: int, shared_data: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["run", "--suite", "judgebench", "--split", "gpt", "--data", str(shared_data),
+                                   "--judge", f"replay:{shared_data / 'judgebench' / 'outputs' / O1_MINI}",
+                                   "--results-dir", str(tmp_path), "-q"], env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert max(map(len, lines)) <= width
+    rows = {line.split()[0]: line.split()[1:] for line in lines
+            if line.strip() and line.split()[0] in ("knowledge", "reasoning", "math", "coding", "overall")}
+    # JudgeBench's published figures for o1-mini, whole, under the headline policy (first column)
+    assert {k: v[0] for k, v in rows.items()} == {"knowledge": "58.44", "reasoning": "62.24", "math": "82.14",
+                                                  "coding": "78.57", "overall": "65.71"}
+    assert rows["overall"][-2:] == ["60.6-70.9", "350"]  # the headline's interval and n
+    assert "…" not in res.output
+    header = next(line for line in lines if "judgebench*" in line)
+    assert header.split()[0] == "judgebench*"
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_validate_table_keeps_its_row_labels(width: int, shared_data: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["validate", "--judge", "mock:[[A>B]]", "--suite", "judgebench:gpt", "--data",
+                                   str(shared_data), "--baseline", f"replay:{shared_data / 'judgebench' / 'outputs' / O1_MINI}",
+                                   "-q"], env={"COLUMNS": str(width)})
+    assert res.exit_code == 1, res.output
+    table = [line for line in res.output.splitlines() if line.startswith(" accuracy, ") or line.startswith(" position")]
+    assert len(table) == 6 and all(len(line) <= width and "…" not in line for line in table)
+    overall = next(line for line in table if line.startswith(" accuracy, overall")).split()
+    assert overall[2:5] == ["65.71", "0.00", "-65.71"] and overall[-3:] == ["<0.001", "350", "FAIL"]
+    if width >= 100:
+        assert "[-70.57, -60.86]" in " ".join(overall)
+    assert "p = 0 " not in res.output and "p < 0.001 (alpha 0.05)" in res.output
+
+
+def test_p_values_never_print_as_zero() -> None:
+    from judgekit._format import format_p, p_cell
+
+    assert format_p(0.0) == "p < 0.001" and format_p(1e-300) == "p < 0.001" and format_p(0.000999) == "p < 0.001"
+    assert format_p(0.001) == "p = 0.001" and format_p(0.0823) == "p = 0.0823" and format_p(1.0) == "p = 1"
+    assert p_cell(0.0) == "<0.001" and p_cell(None) == "-" and format_p(None) == ""

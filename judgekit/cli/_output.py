@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from .._format import format_p
 from ..aggregations import PointwiseMetrics, SuiteReport
 from ..metrics.pairwise import PairwiseMetrics, Score
 
@@ -33,23 +35,26 @@ def _ci_short(s: Score | None) -> str:
 
 
 def metrics_table(m: PairwiseMetrics, title: str, width: int = 80) -> Table:
+    """Accuracy under each conflict policy, one row per category (and overall), one column per
+    policy: the row labels never lose to the width (a category list only makes the table longer),
+    and the interval and n columns belong to the headline policy, which comes first, marked *."""
     cats = list(next(iter(m.accuracy.values())).categories) if m.accuracy else []
-    table = Table(title=title, title_justify="left")
-    table.add_column("accuracy %\n(policy)" if width < 110 else "accuracy %  (policy)")
-    for c in cats:
-        table.add_column(c, justify="right")
-    table.add_column("overall", justify="right", style="bold", no_wrap=True)
-    table.add_column("95% CI" if m.bootstrap is None or m.bootstrap.level == 0.95
-                     else f"{100 * m.bootstrap.level:g}% CI", justify="right", no_wrap=True, min_width=9)
+    level = "95% CI" if m.bootstrap is None or m.bootstrap.level == 0.95 else f"{100 * m.bootstrap.level:g}% CI"
+    policies = [m.headline_policy, *[p for p in m.accuracy if p != m.headline_policy]]
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  caption=f"accuracy %; * the headline policy ({m.headline_policy}), whose {level} and n are shown",
+                  caption_justify="left")
+    table.add_column("", no_wrap=True)
+    for policy in policies:
+        table.add_column(policy + ("*" if policy == m.headline_policy else ""), justify="right", no_wrap=True)
+    table.add_column(level, justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
-    for policy, acc in m.accuracy.items():
-        name = policy + ("  (headline)" if policy == m.headline_policy else "")
-        table.add_row(name, *[_fmt(acc.categories[c]) for c in cats], _fmt(acc.overall), _ci_short(acc.overall),
-                      str(acc.overall.n))
-    head = m.accuracy.get(m.headline_policy)
-    if cats and head is not None and width >= 110:  # per-category intervals when there is room
-        table.add_row("  95% CI" if m.bootstrap is None or m.bootstrap.level == 0.95 else "  CI",
-                      *[_ci_short(head.categories[c]) for c in cats], "", "", "", style="dim")
+    head = m.accuracy[m.headline_policy]
+    for c in cats:
+        table.add_row(c, *[_fmt(m.accuracy[p].categories.get(c)) for p in policies], _ci_short(head.categories.get(c)),
+                      str(head.categories[c].n) if head.categories.get(c) is not None else "")
+    table.add_row("overall", *[_fmt(m.accuracy[p].overall) for p in policies], _ci_short(head.overall),
+                  str(head.overall.n), style="bold")
     return table
 
 
@@ -60,13 +65,13 @@ def print_metrics(m: PairwiseMetrics, title: str, console: Console | None = None
     other.add_row("swap consistency", f"{_with_ci(m.swap_consistency)} %" if m.swap_consistency else
                   "- (single order)")
     pp = m.position_preference
-    p_text = f", p = {pp.p_value:.3g}" if pp.p_value is not None else ""
+    p_text = f", {format_p(pp.p_value)}" if pp.p_value is not None else ""
     other.add_row("position preference (first shown)",
                   f"{_with_ci(pp)} %  of {pp.n} decisive verdicts{p_text}")
     if m.length_bias is not None:
         lb = m.length_bias
         other.add_row("prefers the longer response", f"{_with_ci(lb)} %  of {lb.n} decisive verdicts"
-                      + (f", p = {lb.p_value:.3g}" if lb.p_value is not None else ""))
+                      + (f", {format_p(lb.p_value)}" if lb.p_value is not None else ""))
     other.add_row("invalid verdicts", f"{m.n_invalid} of {m.invalid_rate.n}  ({_with_ci(m.invalid_rate)} %)")
     if m.accuracy_bounds is not None and m.n_invalid + m.n_failed > 0:
         b = m.accuracy_bounds
@@ -117,8 +122,9 @@ def print_report(report: SuiteReport, title: str, console: Console | None = None
     """Every table of a suite's published aggregation, then its headline and counts."""
     console = console or Console()
     for table in report.tables:
-        t = Table(title=f"{title}: {table.title}", title_justify="left")
-        t.add_column("")
+        t = Table(title=f"{title}: {table.title}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+        t.add_column("", no_wrap=True)
         for c in table.columns:
             t.add_column(c, justify="right")
         t.add_column("n", justify="right")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -15,7 +16,7 @@ from ..progress import NullProgress, RichProgress
 from ..runner import _slug
 from ..store import RunStore
 from ..types import JudgeConfig
-from ..validate import HEADER, ValidateConfig, validate, verdict_rows, write_outputs
+from ..validate import ValidateConfig, validate, verdict_rows, write_outputs
 from .run_cmd import _judge_config, _key_values, suite_targets
 
 
@@ -90,13 +91,11 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
                             concurrency=concurrency, limit=limit, n_resamples=resamples, seed=seed)
     result = validate(config, NullProgress if quiet else RichProgress)
     console = Console()
-    t = Table(title=f"validate {result.candidate} against {result.baseline}", title_justify="left")
-    for h in HEADER:
-        t.add_column(h, justify="right" if h in ("baseline", "candidate", "difference [CI]", "p", "n") else "left")
-    for row in verdict_rows(result):
-        style = "bold red" if row[8] == "FAIL" else None
-        t.add_row(*row, style=style)
-    console.print(t)
+    console.print(f"validate {result.candidate} against {result.baseline}")
+    for table, reasons in verdict_tables(verdict_rows(result), console.width):
+        console.print(table)
+        for line in reasons:
+            console.print(line)
     out = out_dir or Path(results_dir) / "validate" / candidate_slug(judge, candidate)
     md, js = write_outputs(result, out)
     console.print(f"[bold {'green' if result.passed else 'red'}]{'PASS' if result.passed else 'FAIL'}[/]  "
@@ -111,3 +110,31 @@ def candidate_slug(judge: str, candidate: JudgeConfig) -> str:
     mock_A_B) or the same judge with other options never share a folder."""
     digest = hashlib.sha256(json.dumps(candidate.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
     return f"{_slug(judge)[-50:]}-{digest[:8]}"
+
+
+def verdict_tables(rows: list[list[str]], width: int = 80) -> list[tuple[Table, list[str]]]:
+    """validate's verdict rows as one table per suite that keeps its row labels (the check and its
+    scope, never wrapped) at 80 columns, the difference's interval only where there is room (it is
+    in validate.md too), and the reasons of the checks that failed as lines under the table."""
+    out: list[tuple[Table, list[str]]] = []
+    by_suite: dict[str, list[list[str]]] = {}
+    for row in rows:
+        by_suite.setdefault(row[0], []).append(row)
+    wide = width >= 100
+    for suite, suite_rows in by_suite.items():
+        t = Table(title=suite, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1),
+                  collapse_padding=True,
+                  caption=None if wide else "(the differences' intervals: wider terminal or validate.md)",
+                  caption_justify="left")
+        t.add_column("check", no_wrap=True)
+        for h in ("baseline", "candidate", "diff", *(["CI"] if wide else []), "p", "n", "verdict"):
+            t.add_column(h, justify="left" if h == "verdict" else "right", no_wrap=True)
+        reasons = []
+        for _, metric, scope, base, cand, diff_ci, p, n, verdict, why in suite_rows:
+            diff, _, ci = diff_ci.partition(" ")
+            t.add_row(f"{metric}, {scope}", base, cand, diff, *([ci] if wide else []), p, n, verdict,
+                      style="bold red" if verdict == "FAIL" else None)
+            if verdict == "FAIL":
+                reasons.append(f"  [red]FAIL[/red] {metric}, {scope}: {why}")
+        out.append((t, reasons))
+    return out
