@@ -179,6 +179,12 @@ class StoredRun:
 
     @property
     def date(self) -> str:
+        """The day the run's judgments were made; "-" for replayed or imported judgments, made
+        elsewhere on a day their files do not record (so the same recorded judgments give the same
+        leaderboard on any day)."""
+        backend = ((self.manifest.get("judge") or {}).get("identity") or {}).get("backend")
+        if backend in ("replay", "import"):
+            return "-"
         return str(self.manifest.get("created_at") or "")[:10]
 
     def judgments(self) -> dict[str, Judgment]:

@@ -409,3 +409,49 @@ def test_html_leaderboard_fits_1280_px(judgebench_board: Path, tmp_path: Path) -
     assert check.headings == ["judgebench leaderboard", "split gpt", "split claude"]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert check.screenshot_size[0] <= 1280, check.screenshot_size
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_leaderboard_terminal_table_keeps_names(width: int, judgebench_board: Path) -> None:
+    """The leaderboard's terminal table at 80 and 120 columns: every judge's name whole, the
+    headline and its interval, nothing cut."""
+    runs = judgebench_board.parent / "r"
+    res = CliRunner().invoke(cli, ["leaderboard", str(runs), "--suite", "judgebench", "--format", "json", "--out",
+                                   str(judgebench_board.parent / f"again-{width}")], env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert max(map(len, lines)) <= width and "…" not in res.output
+    board = json.loads((judgebench_board / "judgebench.json").read_text())
+    for j in board["judges"]:
+        row = next(line for line in lines if f" {j['judge']} " in line).split()
+        h = j["headline"]
+        assert row[2:4] == [f"{h['value']:.2f}", f"{h['ci_low']:.1f}-{h['ci_high']:.1f}"], row
+        assert row[-1] == str(j["n_examples"])
+
+
+def test_regenerated_leaderboards_are_byte_identical_anywhere(shared_data: Path, tmp_path: Path) -> None:
+    """scripts/regenerate_leaderboards.sh run from two other paths to the same data gives the
+    committed files byte for byte (no absolute paths in run ids, no dates for recorded judgments)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    outs = []
+    for name in ("a", "b"):
+        data = tmp_path / name / "data"
+        data.parent.mkdir()
+        data.symlink_to(shared_data, target_is_directory=True)
+        out = tmp_path / name / "lb"
+        env = {**os.environ, "PYTHON": sys.executable, "JUDGEKIT_SHARED_DATA": str(data),
+               "JUDGEKIT_LEADERBOARD_OUT": str(out), "PYTHONPATH": str(root)}
+        res = subprocess.run(["bash", str(root / "scripts" / "regenerate_leaderboards.sh")], env=env,
+                             capture_output=True, text=True, timeout=600, check=False)
+        assert res.returncode == 0, res.stderr[-2000:]
+        outs.append(out)
+    committed = root / "results" / "leaderboards"
+    names = sorted(p.name for p in committed.iterdir())
+    assert len(names) == 8 and sorted(p.name for p in outs[0].iterdir()) == names
+    for n in names:
+        assert (outs[0] / n).read_bytes() == (outs[1] / n).read_bytes() == (committed / n).read_bytes(), n
+    assert str(tmp_path) not in "".join((outs[0] / n).read_text() for n in names)
