@@ -10,14 +10,12 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..backends.base import parse_judge_spec
 from ..errors import ConfigError
-from ..progress import NullProgress, RichProgress
-from ..runner import _slug
-from ..store import RunStore
-from ..types import JudgeConfig
-from ..validate import ValidateConfig, validate, verdict_rows, write_outputs
-from .run_cmd import _judge_config, _key_values, suite_targets
+from ..manifest import read_manifest, slug
+from ..progress import NullProgress, Progress, RichProgress
+from ..types import JudgeConfig, RunConfig
+from ..validate import JudgedRun, ValidateConfig, validate, verdict_rows, write_outputs
+from ._judge_args import judge_config, key_values, suite_targets
 
 
 def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
@@ -26,7 +24,7 @@ def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
     for v in values:
         p = Path(v)
         if p.is_dir():
-            if RunStore(p).read_manifest() is None:
+            if read_manifest(p) is None:
                 raise ConfigError(f"--baseline {v}: a folder but not a run folder (no manifest.json)")
             runs.append(str(p))
         elif ":" in v and not p.exists():
@@ -36,6 +34,12 @@ def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
     if len(specs) > 1:
         raise ConfigError("--baseline: give at most one baseline judge spec")
     return runs, specs[0] if specs else None
+
+
+def _run_judge(config: RunConfig, progress: Progress) -> JudgedRun:
+    from .. import runner  # the backends load only when a judge runs
+
+    return runner.run(config, progress)
 
 
 @click.command("validate")
@@ -74,22 +78,24 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
         raise ConfigError(f"--alpha {alpha}: expected a level between 0 and 1")
     if max_drop < 0:
         raise ConfigError(f"--max-drop {max_drop}: expected points >= 0")
-    options: dict[str, Any] = _key_values(backend_options, "--option")
+    options: dict[str, Any] = key_values(backend_options, "--option")
     if engine_args:
-        options["engine_args"] = _key_values(engine_args, "--engine-arg")
-    candidate = _judge_config(judge, None, template, {}, options)
+        options["engine_args"] = key_values(engine_args, "--engine-arg")
+    candidate = judge_config(judge, None, template, {}, options)
     if verdict is not None:
         candidate = candidate.model_copy(update={"verdict": verdict})
     runs, spec = _baselines(baselines)
     baseline_judge = None
     if spec is not None:
+        from ..backends.base import parse_judge_spec
+
         parse_judge_spec(spec)
-        baseline_judge = _judge_config(spec, None, template, {}, {})
+        baseline_judge = judge_config(spec, None, template, {}, {})
     config = ValidateConfig(candidate=candidate, baseline_runs=tuple(runs), baseline_judge=baseline_judge,
                             targets=tuple(suite_targets(suite, None)), data=data, max_drop=max_drop, alpha=alpha,
                             results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
                             concurrency=concurrency, limit=limit, n_resamples=resamples, seed=seed)
-    result = validate(config, NullProgress if quiet else RichProgress)
+    result = validate(config, _run_judge, NullProgress if quiet else RichProgress)
     console = Console()
     console.print(f"validate {result.candidate} against {result.baseline}")
     for table, reasons in verdict_tables(verdict_rows(result), console.width):
@@ -109,7 +115,7 @@ def candidate_slug(judge: str, candidate: JudgeConfig) -> str:
     candidate config, so that specs the slug maps alike (mock:[[A=B]] and mock:[[A>B]] are both
     mock_A_B) or the same judge with other options never share a folder."""
     digest = hashlib.sha256(json.dumps(candidate.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
-    return f"{_slug(judge)[-50:]}-{digest[:8]}"
+    return f"{slug(judge)[-50:]}-{digest[:8]}"
 
 
 def verdict_tables(rows: list[list[str]], width: int = 80) -> list[tuple[Table, list[str]]]:
