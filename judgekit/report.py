@@ -33,7 +33,15 @@ from .errors import ConfigError, JudgekitError, MissingDependencyError
 from .manifest import RunManifest, require_manifest
 from .metrics.pairwise import PairwiseMetrics, Score
 from .metrics.stats import wilson_interval
-from .scoring import by_example, combined_verdict, score_rows, suite_report, win_credit
+from .scoring import (
+    applicable_policies,
+    by_example,
+    combined_verdict,
+    headline,
+    score_rows,
+    suite_report,
+    win_credit,
+)
 from .store import JUDGMENTS, read_judgments
 from .types import Example, Frozen, Judgment, PairExample
 
@@ -356,12 +364,21 @@ def headline_rows(runs: Sequence[LoadedRun]) -> list[list[str]]:
         return [_esc(label), *[_fmt(get(r), digits) for r in runs]]
 
     out: list[list[str]] = []
-    if any(r.report is not None for r in runs):
-        names = sorted({r.report.headline_name for r in runs if r.report is not None})
-        out.append(row(" / ".join(names), lambda r: r.report.headline if r.report else None))
+    # the one headline of each run, as the terminal, metrics.json and the leaderboard name it
+    heads = {id(r): headline(r.metrics, r.report) for r in runs if r.report is not None or r.pairwise is not None}
+    if heads:
+        names = list(dict.fromkeys(name for name, _ in heads.values()))
+        out.append(row("headline: " + " / ".join(names), lambda r: heads[id(r)][1] if id(r) in heads else None))
     pw = [r for r in runs if r.pairwise is not None]
     if pw:
-        policies = list(dict.fromkeys(p for r in pw for p in (r.pairwise.accuracy if r.pairwise else {})))
+        # the policies that apply (both orders for all but "first"; "judgebench" on JudgeBench only),
+        # the headline's own row not repeated
+        policies: list[str] = []
+        for r in pw:
+            assert r.pairwise is not None
+            for p in applicable_policies(r.pairwise, r.report):
+                if p not in policies and not (r.report is None and p == r.pairwise.headline_policy):
+                    policies.append(p)
         for p in policies:
             out.append(row(f"accuracy % ({p} policy)",
                            lambda r, p=p: r.pairwise.accuracy[p].overall if r.pairwise and p in r.pairwise.accuracy

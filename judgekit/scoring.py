@@ -25,7 +25,8 @@ from .types import Judgment, Winner
 
 Metrics = PairwiseMetrics | PointwiseMetrics
 
-__all__ = ["HEADLINE_RESAMPLES", "Metrics", "by_example", "combined_verdict", "headline_and_categories",
+__all__ = ["HEADLINE_RESAMPLES", "Metrics", "applicable_policies", "by_example", "combined_verdict", "headline",
+           "headline_and_categories",
            "headline_interval", "metrics_document", "rescore", "score", "score_rows", "suite_report",
            "win_credit"]
 
@@ -50,6 +51,9 @@ def metrics_document(manifest: RunManifest, metrics: Metrics, n_rows: int,
                      report: SuiteReport | None = None) -> dict[str, Any]:
     """metrics.json: the run's identity, every metric and the suite report."""
     extra = {"suite_report": report.model_dump(mode="json")} if report is not None else {}
+    if isinstance(metrics, PairwiseMetrics) or report is not None:
+        name, score = headline(metrics, report)
+        extra["headline"] = {"name": name, **score.model_dump(mode="json")}
     return {
         "run_id": manifest.run_id,
         "suite": manifest.suite.name,
@@ -129,6 +133,31 @@ def headline_and_categories(metrics: Metrics, report: SuiteReport | None
         acc = metrics.accuracy[metrics.headline_policy]
         return f"accuracy ({metrics.headline_policy} policy)", acc.overall, dict(acc.categories), {}
     raise ConfigError("this run's suite has neither a published aggregation nor a pairwise headline")
+
+
+def headline(metrics: Metrics, report: SuiteReport | None) -> tuple[str, Score]:
+    """The one headline of a run, named by the suite's own rule: its published aggregation's when
+    it has one, else the accuracy under its headline policy (JudgeBench's two-order vote). The
+    terminal, the summary, metrics.json, the leaderboard and the report all show this one."""
+    name, score, _, _ = headline_and_categories(metrics, report)
+    return name, score
+
+
+def applicable_policies(metrics: PairwiseMetrics, report: SuiteReport | None = None) -> list[str]:
+    """The conflict policies worth showing for a run, the headline policy first when it is the
+    suite's headline: every policy but "first" needs both orders (a single-order run or import
+    shows "first" alone), and "judgebench" is JudgeBench's own rule, shown only where it is the
+    suite's headline policy."""
+    two_orders = metrics.swap_consistency is not None and metrics.swap_consistency.n > 0
+    head = metrics.headline_policy if report is None else None
+    out = [head] if head is not None and head in metrics.accuracy else []
+    for policy in metrics.accuracy:
+        if policy == head or (policy != "first" and not two_orders):
+            continue
+        if policy == "judgebench" and metrics.headline_policy != "judgebench":
+            continue
+        out.append(policy)
+    return out
 
 
 HEADLINE_RESAMPLES = 200  # each resample reruns the suite's aggregation in Python: fewer than the run report's

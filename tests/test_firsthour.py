@@ -455,3 +455,68 @@ def test_regenerated_leaderboards_are_byte_identical_anywhere(shared_data: Path,
     for n in names:
         assert (outs[0] / n).read_bytes() == (outs[1] / n).read_bytes() == (committed / n).read_bytes(), n
     assert str(tmp_path) not in "".join((outs[0] / n).read_text() for n in names)
+
+
+# ----------------------------------------------------------------------------- one headline everywhere
+
+
+def _headline_everywhere(out: str, run_dir: Path, suite: str, data: Path, tmp: Path) -> tuple[str, float]:
+    """The headline as the terminal, metrics.json, the leaderboard and the report give it; all equal."""
+    line = next(x for x in out.splitlines() if x.startswith("headline: "))
+    doc = json.loads((run_dir / "metrics.json").read_text())
+    name, value = doc["headline"]["name"], doc["headline"]["value"]
+    assert line.startswith(f"headline: {name} {value:.2f}"), (line, name, value)
+    res = CliRunner().invoke(cli, ["leaderboard", str(run_dir.parent.parent), "--suite", suite, "--data", str(data),
+                                   "--format", "json", "--out", str(tmp / "lb")])
+    assert res.exit_code == 0, res.output
+    board = json.loads((tmp / "lb" / f"{suite}.json").read_text())
+    assert board["headline_name"] == name
+    assert board["judges"][0]["headline"]["value"] == pytest.approx(value, abs=5e-5)
+    res = CliRunner().invoke(cli, ["report", str(run_dir), "--out", str(tmp / "r.html")])
+    if res.exit_code == 0:  # needs the [plot] extra
+        page = (tmp / "r.html").read_text()
+        assert re.search(rf"<td[^>]*>headline: {re.escape(name)}</td>\s*<td[^>]*>{value:.2f}", page), name
+    return name, value
+
+
+def test_one_headline_judgebench(shared_data: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["run", "--suite", "judgebench", "--split", "gpt", "--data", str(shared_data),
+                                   "--judge", f"replay:{shared_data / 'judgebench' / 'outputs' / O1_MINI}",
+                                   "--results-dir", str(tmp_path / "results"), "-q"], env={"COLUMNS": "120"})
+    assert res.exit_code == 0, res.output
+    (run_dir,) = (tmp_path / "results" / "runs").iterdir()
+    name, value = _headline_everywhere(res.output, run_dir, "judgebench", shared_data, tmp_path)
+    assert (name, round(value, 2)) == ("accuracy (judgebench policy)", 65.71)  # JudgeBench's published figure
+    header = next(x for x in res.output.splitlines() if "judgebench*" in x).split()
+    assert header == ["judgebench*", "both", "tie", "first", "95%", "CI", "n"]
+
+
+def test_one_headline_suite_with_aggregation(shared_data: Path, tmp_path: Path) -> None:
+    """LLMBar: the headline is its published aggregation; no policy is marked as headline and
+    JudgeBench's policy is not shown."""
+    res = CliRunner().invoke(cli, ["run", "--suite", "llmbar", "--split", "natural", "--data", str(shared_data),
+                                   "--judge", "mock:Output (a)", "--template", "vanilla", "--results-dir",
+                                   str(tmp_path / "results"), "-q"], env={"COLUMNS": "120"})
+    assert res.exit_code == 0, res.output
+    (run_dir,) = (tmp_path / "results" / "runs").iterdir()
+    name, value = _headline_everywhere(res.output, run_dir, "llmbar", shared_data, tmp_path)
+    assert name == "accuracy (mean of subsets, both orders)" and value == 50.0
+    header = next(x for x in res.output.splitlines() if x.split()[:1] == ["both"]).split()
+    assert header == ["both", "tie", "first", "n"] and "*" not in res.output.split("subsets")[0]
+    assert "judgebench" not in res.output
+
+
+def test_one_headline_single_order_import(shared_data: Path, tmp_path: Path) -> None:
+    """A single-order import (PandaLM's recorded GPT-3.5 verdicts) shows the one policy that applies
+    (first) and PandaLM's published headline everywhere."""
+    res = CliRunner().invoke(cli, ["import", "pandalm", str(shared_data / "pandalm" / "gpt-3.5-turbo-testset-v1.json"),
+                                   "--data", str(shared_data), "--results-dir", str(tmp_path / "results")],
+                             env={"COLUMNS": "120"})
+    assert res.exit_code == 0, res.output
+    (run_dir,) = (tmp_path / "results" / "runs").iterdir()
+    name, value = _headline_everywhere(res.output, run_dir, "pandalm", shared_data, tmp_path)
+    assert (name, f"{value / 100:.4f}") == ("accuracy (first order, unparseable = tie)", "0.7107")
+    header = next(x for x in res.output.splitlines() if x.split()[:1] == ["first"]).split()
+    assert header == ["first", "n"]
+    for policy in ("judgebench", "both", "tie "):
+        assert policy not in res.output.split("agreement with")[0], policy

@@ -11,7 +11,7 @@ from ..progress import NullProgress, RichProgress
 from ..types import RetryPolicy, RunConfig
 from ._judge_args import judge_config as make_judge_config
 from ._judge_args import key_values, suite_targets
-from ._output import print_run
+from ._output import headline_text, print_run
 
 RUN_EPILOG = """\b
 Examples:
@@ -147,10 +147,7 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
-        if result.report is not None:
-            v = result.report.headline.value
-            headlines.append((f"{prep.suite.name}/{prep.split}", result.report.headline_name,
-                              "-" if v is None else f"{v:.2f}"))
+        headlines.append((f"{prep.suite.name}/{prep.split}", *headline_text(result.metrics, result.report)))
     if len(preps) > 1 and headlines:
         console.print("[bold]summary[/bold]")
         for name, what, value in headlines:
