@@ -6,6 +6,7 @@ exactly the same tokens (and their logprob verdicts agree)."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from typing import Any
 
@@ -21,6 +22,17 @@ def require(module: str, extra: str, package: str | None = None) -> Any:
         if exc.name and exc.name.split(".")[0] != module.split(".")[0]:
             raise  # the package is there but one of its own imports failed: show that
         raise MissingDependencyError(package or module, extra) from None
+
+
+def ensure_installed(module: str, extra: str, package: str | None = None) -> None:
+    """Say which extra installs an optional dependency without importing it (importing vLLM or
+    torch takes seconds; a missing extra should be said at once, before any other check)."""
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise MissingDependencyError(package or module, extra)
 
 
 def prompt_text(tokenizer: Any, req: JudgeRequest) -> tuple[str, bool]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..types import Completion, JudgeRequest, VerdictMode
-from ._local import check_model, choice_token_ids, prompt_ids, require, resolve_device
+from ._local import check_model, choice_token_ids, ensure_installed, prompt_ids, require, resolve_device
 from .base import Backend
 
 
@@ -35,6 +35,7 @@ class HFBackend(Backend):
                  device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False,
                  gguf_file: str | None = None, model_id: str | None = None) -> None:
         super().__init__(model)
+        ensure_installed("transformers", "hf")
         check_model(self.name, model, revision=revision)
         #: the model's name in run ids, tables and titles when ``model`` is a local copy of a hub model
         self.model_id = model_id

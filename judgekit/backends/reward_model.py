@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..types import Completion, JudgeRequest
-from ._local import check_model, require, resolve_device
+from ._local import check_model, ensure_installed, require, resolve_device
 from .base import Backend
 
 
@@ -23,6 +23,7 @@ class RewardModelBackend(Backend):
                  device: str | None = None, batch_size: int = 8, trust_remote_code: bool = False,
                  max_length: int | None = None) -> None:
         super().__init__(model)
+        ensure_installed("transformers", "hf")
         check_model(self.name, model, revision=revision)
         transformers = require("transformers", "hf")
         torch = require("torch", "hf")

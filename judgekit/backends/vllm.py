@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..types import Completion, JudgeRequest, SamplingParams, VerdictMode
-from ._local import check_model, choice_token_ids, prompt_ids, require
+from ._local import check_model, choice_token_ids, ensure_installed, prompt_ids, require
 from .base import Backend
 
 
@@ -26,6 +26,7 @@ class VLLMBackend(Backend):
     def __init__(self, model: str, *, engine_args: dict[str, Any] | None = None, lora_path: str | None = None,
                  batch_size: int = 512) -> None:
         super().__init__(model)
+        ensure_installed("vllm", "vllm")
         check_model(self.name, model, revision=(engine_args or {}).get("revision"), gguf_ok=True)
         self.vllm = require("vllm", "vllm")
         self.engine_args = dict(engine_args or {})
