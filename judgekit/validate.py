@@ -29,7 +29,6 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from ._format import format_p, p_cell
 from .errors import ConfigError
 from .manifest import data_identity, read_manifest, require_manifest
 from .metrics.stats import PairedComparison, bootstrap_rows, compare_by_category, compare_judges, rng_for
@@ -39,6 +38,7 @@ from .scoring import by_example, combined_verdict, verdicts
 from .store import JUDGMENTS, read_judgments
 from .suites import load_suite
 from .types import Frozen, JudgeConfig, Judgment, RunConfig
+from .views.format import format_p, num, p_cell
 
 Status = Literal["pass", "fail", "n/a"]
 
@@ -319,19 +319,13 @@ def validate(config: ValidateConfig, run_judge: RunJudge, progress_factory: Any 
 # --------------------------------------------------------------------------- output
 
 
-def _f(x: float | None, digits: int = 2, sign: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-
-
 def verdict_rows(result: ValidationResult) -> list[list[str]]:
     rows = []
     for s in result.suites:
         for c in s.checks:
-            ci = f"[{_f(c.ci_low, sign=True)}, {_f(c.ci_high, sign=True)}]" if c.ci_low is not None else ""
-            rows.append([f"{s.suite}/{s.split}", c.metric, c.scope, _f(c.baseline), _f(c.candidate),
-                         f"{_f(c.difference, sign=True)} {ci}".strip(), p_cell(c.p_value),
+            ci = f"[{num(c.ci_low, sign=True)}, {num(c.ci_high, sign=True)}]" if c.ci_low is not None else ""
+            rows.append([f"{s.suite}/{s.split}", c.metric, c.scope, num(c.baseline), num(c.candidate),
+                         f"{num(c.difference, sign=True)} {ci}".strip(), p_cell(c.p_value),
                          str(c.n), c.status.upper(), c.reason])
     return rows
 

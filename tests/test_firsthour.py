@@ -353,7 +353,7 @@ def test_validate_table_keeps_its_row_labels(width: int, shared_data: Path, tmp_
 
 
 def test_p_values_never_print_as_zero() -> None:
-    from judgekit._format import format_p, p_cell
+    from judgekit.views.format import format_p, p_cell
 
     assert format_p(0.0) == "p < 0.001" and format_p(1e-300) == "p < 0.001" and format_p(0.000999) == "p < 0.001"
     assert format_p(0.001) == "p = 0.001" and format_p(0.0823) == "p = 0.0823" and format_p(1.0) == "p = 1"
