@@ -33,7 +33,7 @@ from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import POLICIES, orders_for, unswap_p, unswap_scores, unswap_winner
-from .store import RunStore, read_judgments
+from .store import RunStore, read_judgments, run_dir_for
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
@@ -216,7 +216,7 @@ def prepare(config: RunConfig) -> PreparedRun:
     }
     fingerprint = _sha(identity)
     run_id = config.run_id or f"{suite.name}-{split}-{_slug(backend.display_name)}-{fingerprint[:8]}"
-    run_dir = Path(config.results_dir) / "runs" / run_id
+    run_dir = run_dir_for(config.results_dir, run_id)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     manifest = {
         "run_id": run_id,
@@ -344,6 +344,11 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
 
 async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     store = RunStore(prep.run_dir)
+    with store.locked():  # a second process on this run folder stops here, naming this one
+        return await _execute(prep, progress, store)
+
+
+async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> RunResult:
     store.open_run(prep.manifest)
     existing = store.load(keep={r.request_id for r in prep.requests})
     done = {rid for rid, j in existing.items() if j.status == "ok"}

@@ -17,7 +17,7 @@ from ..adapters._io import file_sha256
 from ..errors import ConfigError, DataError
 from ..protocols import POLICIES, unswap_p, unswap_winner
 from ..registry import Registry
-from ..store import RunStore
+from ..store import RunStore, check_run_id, run_dir_for
 from ..suites import load_suite
 from ..types import Frozen, Judgment, Order, PairExample, Winner
 
@@ -94,6 +94,8 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
     """Read another tool's judgments and write them as a judgekit run; return the run folder."""
     from ..runner import metrics_document, score_rows, suite_report
 
+    if options.run_id is not None:
+        check_run_id(options.run_id)  # a name, not a path: refused before anything is read or written
     for p in paths:
         if not Path(p).is_file():
             raise ConfigError(f"import {fmt}: no such file {p}")
@@ -179,11 +181,12 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
         "created_at": now,
         "updated_at": now,
     }
-    run_dir = Path(options.results_dir) / "runs" / run_id
+    run_dir = run_dir_for(options.results_dir, run_id)
     store = RunStore(run_dir)
-    store.open_run(manifest)
-    by_id = {j.request_id: j for j in rows}
-    store.compact(by_id)
-    metrics = score_rows(rows, manifest)
-    store.write_metrics(metrics_document(manifest, metrics, len(rows), suite_report(rows, manifest)))
+    with store.locked():
+        store.open_run(manifest)
+        by_id = {j.request_id: j for j in rows}
+        store.compact(by_id)
+        metrics = score_rows(rows, manifest)
+        store.write_metrics(metrics_document(manifest, metrics, len(rows), suite_report(rows, manifest)))
     return run_dir
