@@ -17,7 +17,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -33,7 +32,7 @@ from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import POLICIES, orders_for, unswap_p, unswap_scores, unswap_winner
-from .store import RunStore, read_judgments, run_dir_for
+from .store import JudgeClock, RunStore, read_judgments, run_dir_for
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
@@ -292,7 +291,8 @@ def make_judgment(req: JudgeRequest, ex: Example, completion: Completion, templa
 
 
 async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore,
-                 cache: CompletionCache | None, progress: Progress, counts: dict[str, int]) -> None:
+                 cache: CompletionCache | None, progress: Progress, counts: dict[str, int],
+                 clock: JudgeClock | None = None) -> None:
     backend, template = prep.backend, prep.template
     identity = backend.identity()
 
@@ -331,6 +331,8 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
             counts["sent"] += len(batch)
             for (req, key), completion in zip(batch, completions, strict=True):
                 finish(req, completion, key)
+            if clock is not None:
+                clock.update(counts["sent"])  # timing on disk as the run goes: survives a kill
 
     n_workers = max(1, min(prep.config.concurrency, len(batches)))
     await asyncio.gather(*(worker() for _ in range(n_workers)))
@@ -360,20 +362,20 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
     progress.start(total=len(prep.requests), completed=len(done),
                    invalid=sum(existing[r].winner == "invalid" for r in done),
                    description=f"{prep.suite.name}/{prep.split} {prep.backend.display_name}")
-    started = time.perf_counter()
+    # the judge's wall time (model loading included), what the leaderboard reports as cost
+    clock = JudgeClock(store) if pending and prep.backend.timed else None
     try:
         if pending:
             await prep.backend.start(prep.run_dir)
-            await _judge(prep, pending, store, cache, progress, counts)
+            await _judge(prep, pending, store, cache, progress, counts, clock)
     finally:
         progress.stop()
         store.close()
         if cache is not None:
             cache.close()
         await prep.backend.aclose()
-        if pending and counts["sent"] and prep.backend.timed:
-            # the judge's wall time (model loading included), what the leaderboard reports as cost
-            store.add_judge_time(time.perf_counter() - started, counts["sent"])
+        if clock is not None and counts["sent"]:
+            clock.update(counts["sent"], force=True)
     rows = store.load(keep={r.request_id for r in prep.requests})
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)

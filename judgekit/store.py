@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,14 +209,11 @@ class RunStore:
                 manifest["timing"] = old["timing"]
         write_json_atomic(self.manifest_path, manifest)
 
-    def add_judge_time(self, seconds: float, n_sent: int) -> None:
-        """Add one session's judging wall time (and requests sent) to the manifest's ``timing``."""
+    def write_timing(self, timing: dict[str, Any]) -> None:
+        """Set the manifest's ``timing`` (the judge's wall time and requests sent, over all sessions)."""
         manifest = self.read_manifest()
         if manifest is None:
             return
-        timing = dict(manifest.get("timing") or {})
-        timing["judge_wall_s"] = round(float(timing.get("judge_wall_s", 0.0)) + seconds, 3)
-        timing["requests_sent"] = int(timing.get("requests_sent", 0)) + n_sent
         manifest["timing"] = timing
         write_json_atomic(self.manifest_path, manifest)
 
@@ -253,3 +251,29 @@ class RunStore:
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
         write_json_atomic(self.metrics_path, metrics)
+
+
+class JudgeClock:
+    """One session's judging time, added to what earlier sessions recorded and written to the
+    manifest as the run goes (at most every ``every_s`` seconds, and once more at a clean stop),
+    so a killed run keeps all but the last moments of its timing."""
+
+    def __init__(self, store: RunStore, every_s: float = 0.5) -> None:
+        manifest = store.read_manifest() or {}
+        self.base = dict(manifest.get("timing") or {})
+        self.store = store
+        self.every_s = every_s
+        self.started = time.perf_counter()
+        self._last = self.started
+
+    def update(self, n_sent: int, *, force: bool = False) -> None:
+        now = time.perf_counter()
+        if force or now - self._last >= self.every_s:
+            self._last = now
+            self.write(now - self.started, n_sent)
+
+    def write(self, seconds: float, n_sent: int) -> None:
+        timing = dict(self.base)
+        timing["judge_wall_s"] = round(float(timing.get("judge_wall_s", 0.0)) + seconds, 3)
+        timing["requests_sent"] = int(timing.get("requests_sent", 0)) + n_sent
+        self.store.write_timing(timing)

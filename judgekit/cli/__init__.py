@@ -3,8 +3,11 @@ calls the library."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import sys
+from types import FrameType
 
 import click
 
@@ -35,13 +38,30 @@ cli.add_command(validate_cmd)
 cli.add_command(report_cmd)
 
 
+_terminated = False
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM takes Ctrl-C's path (asyncio cancels the run, which closes files, the cache and the
+    backend and records the timing), then main() says so and exits 143."""
+    global _terminated
+    _terminated = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
+
+
 def main() -> None:
+    with contextlib.suppress(ValueError):  # not in the main thread: leave SIGTERM alone
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-        click.echo("Interrupted. Finished judgments are saved; rerun the same command to resume.",
-                   err=True)
-        sys.exit(130)
+        what = "Terminated (SIGTERM)" if _terminated else "Interrupted"
+        click.echo(f"{what}. Finished judgments are saved; rerun the same command to resume.", err=True)
+        sys.exit(143 if _terminated else 130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
