@@ -32,6 +32,7 @@ from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import POLICIES, orders_for, unswap_p, unswap_scores, unswap_winner
+from .redact import register_options
 from .store import JudgeClock, RunStore, read_judgments, run_dir_for
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
@@ -185,6 +186,7 @@ def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
 
 
 def prepare(config: RunConfig) -> PreparedRun:
+    register_options(config.judge.options)  # masked in everything the run writes
     suite = with_args(load_suite(config.suite), config.suite_args)
     split, split_spec = suite.split(config.split)
     data = load_examples(suite, split, config.data, config.limit)

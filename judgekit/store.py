@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from .errors import ConfigError, DataError, JudgekitError, RunStateError
 from .locking import run_lock
+from .redact import redact, redact_text
 from .types import Judgment
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ def _write_atomic(path: Path, write: Callable[[IO[str]], None]) -> None:
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
+    obj = redact(obj)  # no credentials on disk (URL passwords, Authorization headers, API keys)
+
     def write(f: IO[str]) -> None:
         json.dump(obj, f, indent=2, ensure_ascii=False, sort_keys=False)
         f.write("\n")
@@ -237,6 +240,8 @@ class RunStore:
         _write_atomic(self.judgments_path, write)
 
     def append(self, judgment: Judgment) -> None:
+        if judgment.error is not None:  # a server may echo the credentials it was sent
+            judgment = judgment.model_copy(update={"error": redact_text(judgment.error)})
         if self._fh is None:
             self._fh = open(self.judgments_path, "a", encoding="utf-8")  # noqa: SIM115 - held open for the run
         self._fh.write(judgment.model_dump_json(exclude_none=True) + "\n")

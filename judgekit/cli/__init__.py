@@ -12,6 +12,7 @@ from types import FrameType
 import click
 
 from ..errors import JudgekitError
+from ..redact import install_log_filter, redact_text
 from .import_cmd import import_cmd
 from .leaderboard_cmd import leaderboard_cmd
 from .list_cmd import list_cmd
@@ -27,6 +28,7 @@ def cli(verbose: int) -> None:
     """judgekit: measure LLM judges."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    install_log_filter()
 
 
 cli.add_command(run_cmd)
@@ -66,7 +68,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except JudgekitError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
+        click.secho(f"error: {redact_text(str(exc))}", fg="red", err=True)
         sys.exit(2)
 
 
