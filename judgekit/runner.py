@@ -23,6 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from .adapters import LoadedData, load_examples
 from .aggregations import PointwiseMetrics, SuiteReport, aggregate, pointwise_metrics
 from .backends.base import Backend, call_with_retries, create_backend
@@ -80,6 +82,7 @@ class RunResult:
     n_cached: int = 0
     n_sent: int = 0
     n_failed: int = 0
+    n_missing: int = 0  # requests with no judgment row at the end (never expected; exit status 1)
     extra: dict[str, Any] = field(default_factory=dict)
     report: SuiteReport | None = None  # the suite's published aggregation, when it has one
 
@@ -185,6 +188,11 @@ def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
     return suite.model_copy(update=update)
 
 
+def _sampling_problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'sampling'} {e['input']!r}: "
+                     + ("unknown setting" if e["type"] == "extra_forbidden" else e["msg"]) for e in exc.errors())
+
+
 def prepare(config: RunConfig) -> PreparedRun:
     register_options(config.judge.options)  # masked in everything the run writes
     suite = with_args(load_suite(config.suite), config.suite_args)
@@ -198,7 +206,11 @@ def prepare(config: RunConfig) -> PreparedRun:
         raise ConfigError(f"template {template.name!r} is {template.spec.kind} but suite {suite.name!r} is "
                           f"{suite.kind}; pick a {suite.kind} template with --template "
                           f"(the suite's default is {split_spec.template or suite.default_template!r})")
-    sampling = SamplingParams(**{**template.spec.sampling, **config.judge.sampling})
+    try:
+        sampling = SamplingParams(**{**template.spec.sampling, **config.judge.sampling})
+    except ValidationError as exc:
+        raise ConfigError(f"judge sampling: {_sampling_problems(exc)}; the sampling settings are: "
+                          f"{', '.join(SamplingParams.model_fields)}") from None
     swap = config.swap if config.swap is not None else (suite.protocol.swap and not backend.order_independent)
     mode = config.judge.verdict
     if mode not in backend.verdict_modes:
@@ -384,7 +396,8 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
-                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)
+                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report,
+                     n_missing=len(prep.requests) - len(rows))
 
 
 # --------------------------------------------------------------------------- scoring

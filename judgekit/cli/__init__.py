@@ -70,6 +70,12 @@ def main() -> None:
     except JudgekitError as exc:
         click.secho(f"error: {redact_text(str(exc))}", fg="red", err=True)
         sys.exit(2)
+    except OSError as exc:  # a path too long, a folder not writable, a full disk: no traceback
+        name = str(exc.filename or "")
+        if len(name) > 120:
+            name = f"{name[:60]}...{name[-40:]} ({len(name)} characters)"
+        click.secho(f"error: {name + ': ' if name else ''}{exc.strerror or exc}", fg="red", err=True)
+        sys.exit(2)
 
 
 __all__ = ["cli", "main"]
