@@ -29,7 +29,7 @@ import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ from .errors import ConfigError, DataError, RunStateError
 from .metrics.pairwise import PairwiseMetrics, Score
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .metrics.winrate import head_to_head
+from .run_health import check_health, md_escape
 from .runner import PARSER_VERSION, score_rows, suite_report
 from .store import MANIFEST, read_judgments
 from .suites import SuiteSpec, load_suite
@@ -155,6 +156,7 @@ class Leaderboard(Frozen):
 class StoredRun:
     run_dir: Path
     manifest: dict[str, Any]
+    _rows: dict[str, Judgment] | None = field(default=None, repr=False, compare=False)
 
     @property
     def run_id(self) -> str:
@@ -182,7 +184,10 @@ class StoredRun:
         return str(self.manifest.get("created_at") or "")[:10]
 
     def judgments(self) -> dict[str, Judgment]:
-        return read_judgments(self.run_dir / "judgments.jsonl", strict=True)
+        # a torn last line (a killed run) is dropped, which leaves the run incomplete: see run_health
+        if self._rows is None:
+            self._rows = read_judgments(self.run_dir / "judgments.jsonl")
+        return self._rows
 
 
 def runs_folder(results_dir: str | Path) -> Path:
@@ -535,12 +540,17 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
     if suite is not None and config.split is not None:
         suite.split(config.split)
     reasons = check_runs(runs, suite, config.data)
+    unreadable = check_health(runs, reasons, StoredRun.judgments)  # incomplete, failed, corrupt runs
     bad = {rid: tuple(rs) for rid, rs in reasons.items() if rs}
     excluded: list[ExcludedRun] = []
+    if unreadable and config.on_mismatch == "include":  # nothing to list: left out even here
+        excluded = [ExcludedRun(run_id=rid, reasons=bad[rid]) for rid in sorted(unreadable)]
+        runs = [r for r in runs if r.run_id not in unreadable]
     if bad and config.on_mismatch == "refuse":
         lines = "\n".join(f"  {rid}: {'; '.join(rs)}" for rid, rs in sorted(bad.items()))
         raise ManifestMismatchError(
-            f"{len(bad)} of {len(runs)} stored {config.suite} runs do not match the suite's current definition:\n"
+            f"{len(bad)} of {len(runs)} stored {config.suite} runs do not match the suite's current definition "
+            f"or are not whole:\n"
             f"{lines}\nRerun them (`judgekit run` with the same judge resumes nothing and judges again under "
             "the new definition), or pass --skip-mismatched to leave them out, or --include-mismatched to "
             "list them flagged.")
@@ -666,7 +676,7 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, li
 def _footer(board: Leaderboard) -> list[str]:
     lines = []
     for run_id, why in board.flagged():
-        lines.append(f"(!) {run_id} does not match the suite's current definition: {'; '.join(why)}")
+        lines.append(f"(!) {run_id} does not match the suite's current definition or is not whole: {'; '.join(why)}")
     for e in board.excluded:
         lines.append(f"left out {e.run_id}: {'; '.join(e.reasons)}")
     lines += list(board.notes)
@@ -691,17 +701,17 @@ def render_markdown(board: Leaderboard) -> str:
     out = [f"# {board.suite} leaderboard", "", _explanation(board), ""]
     group_name = "annotator" if board.kind == "winrate" else "split"
     for group in dict.fromkeys(g for g, _ in rows):
-        out.append(f"## {group_name} {group}" if group is not None else "## runs")
+        out.append(f"## {group_name} {md_escape(str(group))}" if group is not None else "## runs")
         out.append("")
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join("---:" if i == 0 or i >= 3 else "---" for i in range(len(header))) + "|")
         for g, cells in rows:
             if g == group:
-                out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+                out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
         out.append("")
     footer = _footer(board)
     if footer:
-        out += [f"- {line}" for line in footer] + [""]
+        out += [f"- {md_escape(line)}" for line in footer] + [""]
     return "\n".join(out)
 
 
