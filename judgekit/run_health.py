@@ -12,10 +12,11 @@ from .errors import DataError
 from .types import Judgment
 
 
-def health_reasons(manifest: Mapping[str, Any], rows: Mapping[str, Judgment]) -> list[str]:
-    """Why a run's stored judgments are not a whole run (an empty list when they are)."""
+def health_reasons(manifest: Any, rows: Mapping[str, Judgment]) -> list[str]:
+    """Why a run's stored judgments are not a whole run (an empty list when they are); ``manifest``
+    is a RunManifest (or a manifest.json mapping)."""
     reasons = []
-    n_requests = manifest.get("n_requests")
+    n_requests = manifest.get("n_requests") if isinstance(manifest, Mapping) else manifest.n_requests
     if isinstance(n_requests, int) and len(rows) < n_requests:
         reasons.append(f"incomplete: {len(rows)} of {n_requests} requests judged (rerun the same "
                        "`judgekit run` command to finish it)")

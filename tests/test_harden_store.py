@@ -69,19 +69,25 @@ def test_repair_keeps_every_valid_row_and_reports_what_it_dropped(tmp_path: Path
 
 
 def test_score_repair_from_the_command_line(tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    (run_dir / "manifest.json").write_text(json.dumps({
-        "run_id": "run", "suite": {"name": "x", "split": "s"}, "judge": {"display_name": "j"},
-        "template": {"name": "t", "hash": "h"}, "n_requests": 2, "kind": "pairwise",
-        "protocol": {"headline_policy": "judgebench"}}))
-    (run_dir / "judgments.jsonl").write_bytes(_line(_row("a#AB")) + b"garbage\n" + _line(_row("b#AB")))
+    csv = tmp_path / "p.csv"
+    csv.write_text("instruction,output_1,output_2,preference\nq1,a,b,1\nq2,c,d,2\n")
+    made = CliRunner().invoke(cli, ["run", "--suite", "generic", "--data", str(csv), "--judge", "mock:[[A>B]]",
+                                    "--field", "prompt=instruction", "--field", "a=output_1", "--field",
+                                    "b=output_2", "--field", "label=preference", "--results-dir",
+                                    str(tmp_path / "r"), "--run-id", "run", "-q"])
+    assert made.exit_code == 0, made.output
+    run_dir = tmp_path / "r" / "runs" / "run"
+    path = run_dir / "judgments.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 4
+    path.write_bytes(lines[0] + b"garbage\n" + b"".join(lines[1:]))
     out = CliRunner().invoke(cli, ["score", str(run_dir)])
     assert out.exit_code != 0 and "--repair" in str(out.exception or out.output)
     out = CliRunner().invoke(cli, ["score", "--repair", str(run_dir)])
     assert out.exit_code == 0, out.output
     assert "dropped 1 line" in out.output and ":2" in out.output
-    assert json.loads((run_dir / "metrics.json").read_text())["n_judgments"] == 2
+    assert json.loads((run_dir / "metrics.json").read_text())["n_judgments"] == 4
+    assert (run_dir / "judgments.rejected.jsonl").read_bytes() == b"garbage\n"
 
 
 def test_full_disk_during_compaction_fails_cleanly_and_resumes(tmp_path: Path,

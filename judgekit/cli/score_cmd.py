@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .. import runner
+from .. import scoring
 from ..store import RunStore, repair_judgments
 from ._output import print_run
 
@@ -28,6 +28,6 @@ def score_cmd(run_dir: Path, repair: bool) -> None:
                 console.print(f"  {store.judgments_path}:{d.line}: {d.reason}", soft_wrap=True)
         else:
             console.print(f"repair: all {fixed.kept} rows are valid; nothing dropped")
-    metrics, report = runner.rescore(run_dir)
+    metrics, report = scoring.rescore(run_dir)
     print_run(metrics, report, f"{run_dir.name}")
     console.print(f"metrics: {run_dir / 'metrics.json'}")
