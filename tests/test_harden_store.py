@@ -184,3 +184,39 @@ def test_second_process_on_the_same_run_folder_stops_naming_the_holder(tmp_path:
         holder.wait()
     with RunStore(run_dir).locked():  # the holder is gone: the lock is free again (no stale lock)
         pass
+
+
+def test_full_disk_mid_run_stops_cleanly_and_the_rerun_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from judgekit.cli import main
+
+    csv = tmp_path / "p.csv"
+    csv.write_text("instruction,output_1,output_2,preference\n"
+                   + "".join(f"q{i},a{i},b{i},1\n" for i in range(10)))
+    argv = ["judgekit", "run", "--suite", "generic", "--data", str(csv), "--judge", "mock:[[A>B]]", "--field",
+            "prompt=instruction", "--field", "a=output_1", "--field", "b=output_2", "--field", "label=preference",
+            "--results-dir", str(tmp_path / "r"), "--run-id", "full", "-q"]
+    real = RunStore.append
+    written = []
+
+    def fills_up(self: RunStore, judgment: Judgment) -> None:
+        if len(written) == 7:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.judgments_path))
+        real(self, judgment)
+        written.append(judgment.request_id)
+
+    monkeypatch.setattr(RunStore, "append", fills_up)
+    monkeypatch.setattr("sys.argv", argv)
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    jpath = tmp_path / "r" / "runs" / "full" / "judgments.jsonl"
+    assert len(jpath.read_text().splitlines()) == 7  # every finished judgment kept
+
+    monkeypatch.setattr(RunStore, "append", real)  # space is back
+    main()  # returns normally: exit status 0
+    out = capsys.readouterr().out
+    assert "resumed 7" in out.replace("\n", " ")
+    assert len(jpath.read_text().splitlines()) == 20
