@@ -128,3 +128,25 @@ def test_nothing_judgekit_writes_holds_a_secret(how: str, echo_server: str, shar
     manifest = json.loads(written["manifest.json"])
     if how == "url-credentials":
         assert manifest["judge"]["config"]["options"]["headers"] == {"api-key": "***", "X-Trace": "t1"}
+
+
+def test_log_lines_are_redacted() -> None:
+    import io
+    import logging
+
+    from judgekit.redact import RedactingFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger("judgekit.test_redact")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        log.warning("retrying %s with headers %s", f"http://bob:{PASSWORD}@h/v1",
+                    {"Authorization": f"Bearer {HEADER_TOKEN}"})
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "retrying http://***@h/v1" in text
+    assert PASSWORD not in text and HEADER_TOKEN not in text
