@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from judgekit.cli import cli
-from judgekit.leaderboard import ManifestMismatchError
+from judgekit.manifest import ManifestMismatchError
 from judgekit.runner import run
 from judgekit.types import JudgeConfig, RunConfig
 from tests.conftest import output_files
