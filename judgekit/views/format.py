@@ -60,7 +60,8 @@ def html_with_ci(s: Score | None, digits: int = 2) -> str:
     if ci:
         text += f" <span class=ci>{ci}</span>"
     if s.p_value is not None:  # a test against the neutral value (50 % for a preference)
-        text += f" <span class=ci>{format_p(s.p_value)}</span>"
+        p = "p < 0.001" if s.p_value < 0.001 else f"p = {s.p_value:.2g}"  # never "p = 0"
+        text += f" <span class=ci>{p}</span>"
     return text
 
 
