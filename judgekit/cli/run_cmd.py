@@ -57,9 +57,13 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
               "several separated by commas (judgebench,rewardbench,llmbar), each as SUITE or SUITE:SPLIT.")
 @click.option("--split", default=None, help="Split of the suite (judgebench: gpt or claude); with several "
               "suites, write SUITE:SPLIT instead.")
-@click.option("--judge", default=None, help="BACKEND:MODEL, e.g. openai:gpt-4o-mini, vllm:PATH, hf:MODEL, "
+@click.option("--judge", "judges", multiple=True, help="BACKEND:MODEL, e.g. openai:gpt-4o-mini, vllm:PATH, hf:MODEL, "
               "rm:MODEL or replay:FILE (default: SmolLM2-135M-Instruct on transformers, a weak judge "
-              "that runs on any CPU).")
+              "that runs on any CPU). Given several times: a jury of those judges (see --jury-aggregation).")
+@click.option("--jury", "jury_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Jury YAML: name, aggregation and members (each a judge config with an optional weight).")
+@click.option("--jury-aggregation", type=click.Choice(["majority", "weighted", "mean_prob"]), default=None,
+              help="How a jury's verdicts combine (default majority; a --jury file may name its own).")
 @click.option("--judge-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML judge config: backend, model, template, sampling, options.")
 @click.option("--template", default=None, help="Prompt template name or .j2 path (default: the "
@@ -107,7 +111,8 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
 @click.option("--hub-config", default=None)
 @click.option("--revision", default=None)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path | None,
+def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: Path | None,
+            jury_aggregation: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
             random_order: bool, base_url: str | None, api_key_env: str | None,
             temperature: float | None, max_tokens: int | None, seed: int | None, concurrency: int,
@@ -128,9 +133,10 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
     targets = suite_targets(suite, split)
     if run_id is not None and len(targets) > 1:
         raise ConfigError("--run-id names one run; with several suites leave it out (each run gets its own)")
-    judge_cfg = _judge_config(judge, judge_config, template, sampling, options)
+    judge_cfgs = [_judge_config(j, judge_config, template, sampling, options) for j in judges or (None,)]
     if verdict is not None:
-        judge_cfg = judge_cfg.model_copy(update={"verdict": verdict})
+        judge_cfgs = [c.model_copy(update={"verdict": verdict}) for c in judge_cfgs]
+    judge_cfg = judge_cfgs[0]
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
     configs = [RunConfig(
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
@@ -140,6 +146,14 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         concurrency=concurrency, retry=RetryPolicy(max_retries=max_retries),
     ) for name, target_split in targets]
     console = Console()
+    if jury_file is not None or len(judge_cfgs) > 1:
+        from ._jury import jury_config, run_jury_cmd
+
+        jury = jury_config(jury_file, judge_cfgs if judges else [], jury_aggregation)
+        failed = sum(run_jury_cmd(c, jury, quiet, console) for c in configs)
+        if failed:
+            raise SystemExit(1)
+        return
     preps = [runner.prepare(c) for c in configs]  # every suite's data and template checked up front
     import asyncio
 
