@@ -33,7 +33,8 @@ from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import POLICIES, orders_for, unswap_p, unswap_scores, unswap_winner
-from .store import RunStore, read_judgments
+from .sampling import SAMPLES_FILE, batches_for, expand_samples, report_for_run
+from .store import RunStore, read_judgments, write_json_atomic
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
@@ -204,6 +205,7 @@ def prepare(config: RunConfig) -> PreparedRun:
         raise ConfigError(f"backend {config.judge.backend!r} cannot give {mode!r} verdicts; it supports: "
                           f"{', '.join(backend.verdict_modes)}")
     requests = build_requests(list(examples.values()), template, sampling, swap, config.single_order, mode)
+    requests = expand_samples(requests, config.samples)
     sampling = requests[0].sampling if requests else sampling
 
     identity = {
@@ -213,6 +215,7 @@ def prepare(config: RunConfig) -> PreparedRun:
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
         **({"suite_args": _jsonable(config.suite_args)} if config.suite_args else {}),
+        **({"samples": config.samples} if config.samples > 1 else {}),
     }
     fingerprint = _sha(identity)
     run_id = config.run_id or f"{suite.name}-{split}-{_slug(backend.display_name)}-{fingerprint[:8]}"
@@ -234,6 +237,7 @@ def prepare(config: RunConfig) -> PreparedRun:
         "kind": suite.kind,
         "aggregation": suite.aggregation.model_dump(mode="json") if suite.aggregation else None,
         "n_requests": len(requests),
+        **({"samples": config.samples} if config.samples > 1 else {}),
         "config": _jsonable(config.model_dump()),
         "versions": _versions(),
         "git_commit": _git_commit(),
@@ -315,7 +319,7 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
         else:
             to_send.append((req, key))
 
-    batches = [to_send[i:i + backend.batch_size] for i in range(0, len(to_send), backend.batch_size)]
+    batches = batches_for(to_send, backend.batch_size, getattr(backend, "supports_n", False))
     queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
     for b in batches:
         queue.put_nowait(b)
@@ -373,9 +377,13 @@ async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
+    extra: dict[str, Any] = {}
+    if prep.config.samples > 1:
+        extra["sampling"] = report_for_run(rows.values(), prep.manifest)
+        write_json_atomic(prep.run_dir / SAMPLES_FILE, extra["sampling"].model_dump(mode="json"))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
-                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)
+                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report, extra=extra)
 
 
 # --------------------------------------------------------------------------- scoring

@@ -80,6 +80,9 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
 @click.option("--temperature", type=float, default=None)
 @click.option("--max-tokens", type=int, default=None)
 @click.option("--seed", type=int, default=None)
+@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Verdicts drawn per request (needs --temperature > 0); reports the majority-of-k accuracy "
+              "curve and test-retest agreement from the stored samples.")
 @click.option("--concurrency", type=int, default=32, show_default=True, help="Requests in flight.")
 @click.option("--max-retries", type=int, default=6, show_default=True)
 @click.option("--timeout", type=float, default=None, help="Per-request timeout in seconds.")
@@ -115,7 +118,7 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
             jury_aggregation: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
             random_order: bool, base_url: str | None, api_key_env: str | None,
-            temperature: float | None, max_tokens: int | None, seed: int | None, concurrency: int,
+            temperature: float | None, max_tokens: int | None, seed: int | None, samples: int, concurrency: int,
             max_retries: int, timeout: float | None, verdict: str | None, engine_args: tuple[str, ...],
             backend_options: tuple[str, ...], reparse: bool, run_id: str | None,
             results_dir: str, cache_path: str | None, no_cache: bool, fields: tuple[str, ...],
@@ -142,7 +145,7 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
         swap=False if single_order else None,
         single_order="random" if random_order else "original",
-        limit=limit, run_id=run_id, results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
+        limit=limit, samples=samples, run_id=run_id, results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
         concurrency=concurrency, retry=RetryPolicy(max_retries=max_retries),
     ) for name, target_split in targets]
     console = Console()
@@ -169,6 +172,10 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
         result = asyncio.run(runner.execute(prep, progress))
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"
         print_run(result.metrics, result.report, title, console)
+        if "sampling" in result.extra:
+            from ._sampling import print_sampling
+
+            print_sampling(result.extra["sampling"], console)
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
