@@ -72,6 +72,7 @@ backends: Registry[Any] = Registry(
         "rm": "judgekit.backends.reward_model:RewardModelBackend",
         "vllm": "judgekit.backends.vllm:VLLMBackend",
         "vllm-server": "judgekit.backends.vllm_server:VLLMServerBackend",
+        "lexical": "judgekit.backends.lexical:LexicalBackend",
     },
 )
 
@@ -89,5 +90,6 @@ adapters: Registry[Any] = Registry(
         "rmbench": "judgekit.adapters.rmbench:load",
         "feedback_bench": "judgekit.adapters.feedback_bench:load",
         "generic": "judgekit.adapters.generic:load",
+        "qa": "judgekit.adapters.qa:load",
     },
 )

@@ -156,14 +156,17 @@ def build_requests(examples: Sequence[Example], template: Template, sampling: Sa
         for order in orders:
             swapped = order == "BA"
             messages, prompt = template.render(ex, swapped=swapped)
+            references: tuple[str, ...] = ()
             if isinstance(ex, PointExample):
                 responses: tuple[str, ...] = (ex.response,)
+                references = tuple(ex.metadata.get("references") or ([ex.reference] if ex.reference else []))
             else:
                 responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
             requests.append(JudgeRequest(
                 request_id=f"{ex.id}#{order}", example_id=ex.id, order=order, messages=messages,
                 prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
-                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses))
+                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses,
+                references=references))
     return requests
 
 
@@ -262,6 +265,8 @@ def verdict_of(template: Template, completion: Completion) -> Verdict:
         return template.verdict_from_logprobs(completion.choice_logprobs)
     if completion.text is not None:
         return template.parse(completion.text)
+    if completion.scores is not None and len(completion.scores) == 1:  # a pointwise grade (lexical judges)
+        return Verdict(winner="A", score=completion.scores[0], label=completion.finish_reason or "score")
     if completion.scores is not None and len(completion.scores) == 2:
         s1, s2 = completion.scores
         return Verdict(winner="A" if s1 > s2 else "B" if s2 > s1 else "tie", label="scores")

@@ -99,6 +99,7 @@ class JudgeRequest(Frozen):
     # The raw inputs, shown order, for judges that score responses themselves (reward models).
     question: str | None = None
     responses: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # reference answers (QA suites), for judges that compare with them
 
 
 class Completion(Record):
