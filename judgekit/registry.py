@@ -91,5 +91,6 @@ adapters: Registry[Any] = Registry(
         "feedback_bench": "judgekit.adapters.feedback_bench:load",
         "generic": "judgekit.adapters.generic:load",
         "qa": "judgekit.adapters.qa:load",
+        "rewardbench2": "judgekit.adapters.rewardbench2:load",
     },
 )
