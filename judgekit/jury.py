@@ -22,11 +22,8 @@ Combination, per request (example and order), in the example's own frame:
 from __future__ import annotations
 
 import asyncio
-import datetime as _dt
-import hashlib
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,10 +35,12 @@ import yaml
 from pydantic import Field, ValidationError
 
 from .errors import ConfigError
+from .manifest import JudgeRef, RunManifest, TemplateRef, jsonable, now, sha, slug
 from .metrics.panel import PanelAgreement, panel_agreement, vote
 from .metrics.stats import PairedComparison, compare_judges, rng_for
 from .progress import NullProgress, Progress
 from .protocols import combine, unswap_winner
+from .scoring import metrics_document, score_rows, suite_report
 from .store import RunStore, read_judgments, write_json_atomic
 from .types import Frozen, JudgeConfig, Judgment, RunConfig, Winner
 
@@ -235,10 +234,6 @@ def jury_report(name: str, run_id: str, aggregation: Aggregation, member_names: 
 # --------------------------------------------------------------------------- running a jury
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[-60:] or "jury"
-
-
 @dataclass
 class JuryResult:
     run_id: str
@@ -282,61 +277,46 @@ def run_jury(base: RunConfig, jury: JuryConfig,
 
 
 def write_jury(jury: JuryConfig, names: Sequence[str], weights: Sequence[float],
-               manifests: Sequence[dict[str, Any]], member_rows: Sequence[dict[str, Judgment]],
+               manifests: Sequence[RunManifest], member_rows: Sequence[dict[str, Judgment]],
                member_metrics: Sequence[dict[str, Any]], results_dir: str | Path,
                member_results: list[Any] | None = None) -> JuryResult:
     """Combine stored member runs into the jury run folder (rewritten each time: it is derived)."""
-    from .runner import metrics_document, score_rows, suite_report
-
     first = manifests[0]
     for m in manifests[1:]:
-        if (m["suite"]["name"], m["suite"]["split"]) != (first["suite"]["name"], first["suite"]["split"]):
+        if (m.suite.name, m.suite.split) != (first.suite.name, first.suite.split):
             raise ConfigError("jury members judged different suites or splits")
     identity = {"aggregation": jury.aggregation, "weights": list(weights) if jury.aggregation == "weighted" else None,
-                "members": sorted(m["fingerprint"] for m in manifests)}
-    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+                "members": sorted(m.fingerprint for m in manifests)}
+    fingerprint = sha(identity)
     name = jury.name or f"jury-{jury.aggregation}({'+'.join(n.rstrip('/').split('/')[-1] for n in names)})"
-    suite, split = first["suite"]["name"], first["suite"]["split"]
-    run_id = f"{suite}-{split}-jury-{_slug(jury.name or jury.aggregation)}-{fingerprint[:8]}"
+    suite, split = first.suite.name, first.suite.split
+    run_id = f"{suite}-{split}-jury-{slug(jury.name or jury.aggregation)}-{fingerprint[:8]}"
     run_dir = Path(results_dir) / "runs" / run_id
-    tpl_hash = hashlib.sha256(json.dumps(sorted(m["template"]["hash"] for m in manifests)).encode()).hexdigest()[:16]
+    tpl_hash = sha(sorted(str(m.template.hash) for m in manifests))[:16]
     combined = combine_members(member_rows, jury.aggregation, weights, template_hash=f"jury:{tpl_hash}")
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    manifest = {
-        "run_id": run_id,
-        "fingerprint": fingerprint,
-        "suite": dict(first["suite"]),
-        "data": first["data"],
-        "judge": {"display_name": name, "identity": {"backend": "jury", **identity},
-                  "config": {"backend": "jury", "model": name, "aggregation": jury.aggregation,
-                             "members": [{"name": n, "run_id": m["run_id"], "weight": w,
-                                          "judge": m["judge"]["config"]}
-                                         for n, m, w in zip(names, manifests, weights, strict=True)]}},
+    stamp = now()
+    manifest = first.model_copy(update={
+        "run_id": run_id, "fingerprint": fingerprint,
+        "judge": JudgeRef(display_name=name, identity={"backend": "jury", **identity}, config={
+            "backend": "jury", "model": name, "aggregation": jury.aggregation,
+            "members": [{"name": n, "run_id": m.run_id, "weight": w, "judge": m.judge.config}
+                        for n, m, w in zip(names, manifests, weights, strict=True)]}),
         # no template of its own (the members have theirs): nothing for the leaderboard to re-hash
-        "template": {"name": None, "hash": f"jury:{tpl_hash}", "parser_version": None, "verdict": "jury"},
-        "sampling": None,
-        "protocol": dict(first["protocol"]),
-        "kind": "pairwise",
-        "aggregation": first.get("aggregation"),
-        "n_requests": len(combined.rows),
-        "config": {**{k: v for k, v in (first.get("config") or {}).items() if k != "judge"},
-                   "judge": None, "jury": json.loads(json.dumps(jury.model_dump(), default=repr))},
-        "versions": first.get("versions", {}),
-        "git_commit": first.get("git_commit"),
-        "argv": sys.argv,
-        "created_at": now,
-        "updated_at": now,
-    }
+        "template": TemplateRef(name=None, hash=f"jury:{tpl_hash}", verdict="jury"),
+        "sampling": None, "n_requests": len(combined.rows),
+        "config": {**{k: v for k, v in (first.config or {}).items() if k != "judge"},
+                   "judge": None, "jury": jsonable(jury.model_dump())},
+        "argv": list(sys.argv), "created_at": stamp, "updated_at": stamp, "timing": None})
     store = RunStore(run_dir)
-    store.open_run(manifest)
+    store.open_run(manifest.to_json())
     store.compact({j.request_id: j for j in combined.rows})
     metrics = score_rows(combined.rows, manifest)
     report = suite_report(combined.rows, manifest)
     doc = metrics_document(manifest, metrics, len(combined.rows), report)
     doc["complete"] = bool(doc["complete"]) and all(bool(m.get("complete")) for m in member_metrics)
     store.write_metrics(doc)
-    policy = manifest["protocol"].get("headline_policy", "judgebench")
-    jr = jury_report(name, run_id, jury.aggregation, names, [m["run_id"] for m in manifests], weights, member_rows,
+    policy = manifest.protocol.headline_policy
+    jr = jury_report(name, run_id, jury.aggregation, names, [m.run_id for m in manifests], weights, member_rows,
                      member_metrics, combined.rows, doc, combined.member_verdicts, policy)
     write_json_atomic(run_dir / JURY_FILE, jr.model_dump(mode="json"))
     return JuryResult(run_id=run_id, run_dir=run_dir, report=jr, metrics=metrics, suite_report=report,

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
+from .manifest import RunManifest
 from .metrics.panel import CurvePoint, PanelAgreement, binomial_majority, panel_agreement, vote
 from .metrics.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate, bootstrap_share, rng_for
 from .protocols import combine
@@ -174,7 +175,5 @@ def sampling_report(rows: Iterable[Judgment], *, kind: str = "pairwise", policy:
                           mean_probability=mean_prob, stability=stability, all_agree=all_agree)
 
 
-def report_for_run(rows: Iterable[Judgment], manifest: dict[str, Any]) -> SamplingReport:
-    protocol = manifest.get("protocol") or {}
-    return sampling_report(rows, kind=str(manifest.get("kind", "pairwise")),
-                           policy=str(protocol.get("headline_policy", "judgebench")))
+def report_for_run(rows: Iterable[Judgment], manifest: RunManifest) -> SamplingReport:
+    return sampling_report(rows, kind=manifest.kind, policy=manifest.protocol.headline_policy)
