@@ -290,3 +290,10 @@ def test_jury_of_judgebench_judges(shared_data: Path, tmp_path: Path) -> None:
     jury_line = next(line for line in md.splitlines() if "| jury-majority(" in line)
     assert f"| {expected:.2f} [" in jury_line
     assert sum(bool(re.match(r"\| \d+ \| ", line)) for line in md.splitlines()) == 7  # 6 members + the jury
+    # and the report shows it beside a member
+    member_dir = next(d for d in (tmp_path / "runs").iterdir() if "o1-mini" in d.name)
+    rep = CliRunner().invoke(cli, ["report", str(jury_dir), "--compare", str(member_dir), "--out",
+                                   str(tmp_path / "r.html")])
+    assert rep.exit_code == 0, rep.output
+    html = (tmp_path / "r.html").read_text()
+    assert "jury-majority(o1-mini" in html and f"{expected:.2f}" in html
