@@ -36,7 +36,7 @@ from pydantic import Field, ValidationError
 
 from .errors import ConfigError
 from .manifest import JudgeRef, RunManifest, TemplateRef, jsonable, now, sha, slug
-from .metrics.panel import PanelAgreement, panel_agreement, vote
+from .metrics.panel import PanelAgreement, panel_agreement, vote, vote_grades
 from .metrics.stats import PairedComparison, compare_judges, rng_for
 from .progress import NullProgress, Progress
 from .protocols import combine, unswap_winner
@@ -123,7 +123,37 @@ def _by_example(rows: dict[str, Judgment]) -> dict[str, dict[str, list[Judgment]
 @dataclass
 class Combined:
     rows: list[Judgment]
-    member_verdicts: list[list[Winner]]  # members x units (units = the jury's requests, in row order)
+    member_verdicts: list[list[Any]]  # members x units (units = the jury's requests, in row order)
+
+
+def combine_grades(members: Sequence[dict[str, Judgment]], aggregation: Aggregation = "majority",
+                   weights: Sequence[float] | None = None, template_hash: str = "jury") -> Combined:
+    """A pointwise jury: per example, each member's grade (the mean of its samples' grades; an
+    unread grade abstains), combined by :func:`judgekit.metrics.panel.vote_grades`."""
+    grouped = [_by_example(m) for m in members]
+    examples = sorted(set().union(*(g.keys() for g in grouped)))
+    rows: list[Judgment] = []
+    grades: list[list[Any]] = [[] for _ in members]
+    for ex in examples:
+        gs: list[float | None] = []
+        ref: Judgment | None = None
+        for i, g in enumerate(grouped):
+            got = [j for lst in g.get(ex, {}).values() for j in lst]
+            vals = [float(j.score) for j in got if j.status == "ok" and j.score is not None]
+            grade = float(np.mean(vals)) if vals else None
+            ref = ref or (got[0] if got else None)
+            gs.append(grade)
+            grades[i].append(grade)
+        assert ref is not None
+        score = vote_grades(gs, method=aggregation, weights=weights)
+        n_valid = sum(x is not None for x in gs)
+        rows.append(Judgment(
+            request_id=f"{ex}#AB", example_id=ex, order="AB", category=ref.category, status="ok",
+            shown_winner="A" if score is not None else "invalid", winner="A" if score is not None else "invalid",
+            score=score, gold_score=ref.gold_score, verdict_label=f"jury {n_valid}/{len(gs)}", raw=json.dumps(gs),
+            reason="no member gave a grade" if score is None else None, len_a=ref.len_a, meta=ref.meta,
+            template_hash=template_hash))
+    return Combined(rows=rows, member_verdicts=grades)
 
 
 def combine_members(members: Sequence[dict[str, Judgment]], aggregation: Aggregation = "majority",
@@ -166,10 +196,23 @@ def combine_members(members: Sequence[dict[str, Judgment]], aggregation: Aggrega
 
 
 def example_correct(rows: Sequence[Judgment] | dict[str, Judgment], policy: str = "judgebench",
-                    examples: Sequence[str] | None = None) -> tuple[list[str], np.ndarray]:
+                    examples: Sequence[str] | None = None, kind: str = "pairwise") -> tuple[list[str], np.ndarray]:
     """Per-example right/wrong under a pairwise policy (failed rows count as invalid), for the
-    labelled examples (or the given ones, in that order)."""
+    labelled examples (or the given ones, in that order). Pointwise: the (mean) grade equals the
+    gold grade."""
     grouped = _by_example(rows if isinstance(rows, dict) else {j.request_id: j for j in rows})
+    if kind == "pointwise":
+        def first(e: str) -> list[Judgment]:
+            return [j for lst in grouped.get(e, {}).values() for j in lst]
+
+        ids = list(examples) if examples is not None else sorted(
+            e for e in grouped if first(e)[0].gold_score is not None)
+        flags = []
+        for e in ids:
+            js = [j for j in first(e) if j.status == "ok" and j.score is not None]
+            gold = first(e)[0].gold_score if first(e) else None
+            flags.append(bool(js) and gold is not None and float(np.mean([j.score for j in js])) == gold)
+        return ids, np.array(flags, dtype=bool)
     ids = list(examples) if examples is not None else sorted(
         e for e, o in grouped.items() if next(iter(o.values()))[0].label is not None)
     flags = []
@@ -201,6 +244,8 @@ class JuryReport(Frozen):
     name: str
     run_id: str
     aggregation: Aggregation
+    kind: str = "pairwise"
+    headline: str  # what the members' and the jury's figure is
     headline_policy: str
     members: tuple[MemberSummary, ...]
     jury: MemberSummary
@@ -212,10 +257,21 @@ class JuryReport(Frozen):
 def jury_report(name: str, run_id: str, aggregation: Aggregation, member_names: Sequence[str],
                 member_runs: Sequence[str], weights: Sequence[float], member_rows: Sequence[dict[str, Judgment]],
                 member_metrics: Sequence[dict[str, Any]], jury_rows: list[Judgment], jury_metrics: dict[str, Any],
-                member_verdicts: list[list[Winner]], policy: str, *, n_resamples: int = 1000,
+                member_verdicts: list[list[Any]], policy: str, *, kind: str = "pairwise", n_resamples: int = 1000,
                 seed: int = 0) -> JuryReport:
+    """Every member's headline and the jury's; agreement across members; the jury against its best
+    member per example. Pairwise: the headline is accuracy under the suite's policy; pointwise: the
+    suite report's headline (e.g. Cohen's kappa for QA), and the paired comparison counts an
+    example right when the grade equals the gold grade."""
+    headline_name = f"{policy} accuracy %"
+    if kind == "pointwise":
+        headline_name = str((jury_metrics.get("suite_report") or {}).get("headline_name") or "exact agreement %")
+
     def summary(nm: str, rid: str, w: float, m: dict[str, Any]) -> MemberSummary:
-        head = (m.get("accuracy") or {}).get(policy, {}).get("overall", {})
+        if kind == "pointwise":
+            head = (m.get("suite_report") or {}).get("headline") or m.get("exact") or {}
+        else:
+            head = (m.get("accuracy") or {}).get(policy, {}).get("overall", {})
         return MemberSummary(name=nm, run_id=rid, weight=w, accuracy=head.get("value"), ci_low=head.get("ci_low"),
                              ci_high=head.get("ci_high"), n_examples=int(m.get("n_examples", 0)),
                              n_invalid=int(m.get("n_invalid", 0)), complete=bool(m.get("complete", False)))
@@ -223,12 +279,17 @@ def jury_report(name: str, run_id: str, aggregation: Aggregation, member_names: 
     members = tuple(summary(*args) for args in zip(member_names, member_runs, weights, member_metrics, strict=True))
     jury = summary(name, run_id, 1.0, jury_metrics)
     best = max(range(len(members)), key=lambda i: (members[i].accuracy or -1.0, -i))
-    ids, jury_ok = example_correct(jury_rows, policy)
-    _, best_ok = example_correct(member_rows[best], policy, ids)
+    ids, jury_ok = example_correct(jury_rows, policy, kind=kind)
+    _, best_ok = example_correct(member_rows[best], policy, ids, kind=kind)
     comparison = compare_judges(jury_ok, best_ok, n_resamples=n_resamples, seed=rng_for(seed, "jury", "best"))
-    return JuryReport(name=name, run_id=run_id, aggregation=aggregation, headline_policy=policy, members=members,
-                      jury=jury, agreement=panel_agreement(member_verdicts), best_member=members[best].name,
-                      versus_best=comparison)
+    if kind == "pointwise":
+        categories = sorted({g for mv in member_verdicts for g in mv if g is not None})
+        agreement = panel_agreement(member_verdicts, categories=categories)
+    else:
+        agreement = panel_agreement(member_verdicts)
+    return JuryReport(name=name, run_id=run_id, aggregation=aggregation, kind=kind, headline=headline_name,
+                      headline_policy=policy, members=members, jury=jury, agreement=agreement,
+                      best_member=members[best].name, versus_best=comparison)
 
 
 # --------------------------------------------------------------------------- running a jury
@@ -256,8 +317,8 @@ def run_jury(base: RunConfig, jury: JuryConfig,
         raise ConfigError("--run-id names one run; a jury makes one run per member and one for the jury")
     preps = [runner.prepare(base.model_copy(update={"judge": m.judge})) for m in jury.members]
     kinds = {p.suite.kind for p in preps}
-    if kinds != {"pairwise"}:
-        raise ConfigError(f"juries combine pairwise verdicts; suite {preps[0].suite.name!r} is {kinds.pop()}")
+    if len(kinds) != 1:
+        raise ConfigError("jury members judged the suite in different kinds (pairwise and pointwise)")
     ids = [p.run_id for p in preps]
     if len(set(ids)) != len(ids):
         raise ConfigError("two jury members are the same judge (same run): give each member a different "
@@ -293,7 +354,8 @@ def write_jury(jury: JuryConfig, names: Sequence[str], weights: Sequence[float],
     run_id = f"{suite}-{split}-jury-{slug(jury.name or jury.aggregation)}-{fingerprint[:8]}"
     run_dir = Path(results_dir) / "runs" / run_id
     tpl_hash = sha(sorted(str(m.template.hash) for m in manifests))[:16]
-    combined = combine_members(member_rows, jury.aggregation, weights, template_hash=f"jury:{tpl_hash}")
+    combiner = combine_grades if first.kind == "pointwise" else combine_members
+    combined = combiner(member_rows, jury.aggregation, weights, template_hash=f"jury:{tpl_hash}")
     stamp = now()
     manifest = first.model_copy(update={
         "run_id": run_id, "fingerprint": fingerprint,
@@ -317,7 +379,7 @@ def write_jury(jury: JuryConfig, names: Sequence[str], weights: Sequence[float],
     store.write_metrics(doc)
     policy = manifest.protocol.headline_policy
     jr = jury_report(name, run_id, jury.aggregation, names, [m.run_id for m in manifests], weights, member_rows,
-                     member_metrics, combined.rows, doc, combined.member_verdicts, policy)
+                     member_metrics, combined.rows, doc, combined.member_verdicts, policy, kind=first.kind)
     write_json_atomic(run_dir / JURY_FILE, jr.model_dump(mode="json"))
     return JuryResult(run_id=run_id, run_dir=run_dir, report=jr, metrics=metrics, suite_report=report,
                       member_results=member_results or [])

@@ -297,3 +297,17 @@ def test_jury_of_judgebench_judges(shared_data: Path, tmp_path: Path) -> None:
     assert rep.exit_code == 0, rep.output
     html = (tmp_path / "r.html").read_text()
     assert "jury-majority(o1-mini" in html and f"{expected:.2f}" in html
+
+
+@pytest.mark.parametrize(("grades", "kwargs", "expected"), [
+    ([1.0, 1.0, 0.0], {}, 1.0),
+    ([1.0, 0.0], {}, 0.5),  # an even split: the mean of the tied grades
+    ([5.0, 4.0, 4.0, 2.0], {}, 4.0),
+    ([5.0, 3.0, None], {"method": "mean_prob"}, 4.0),
+    ([5.0, 2.0], {"method": "weighted", "weights": [2.0, 1.0]}, 4.0),
+    ([None, None], {}, None),
+])
+def test_vote_grades(grades: list[float | None], kwargs: dict[str, Any], expected: float | None) -> None:
+    from judgekit.metrics.panel import vote_grades
+
+    assert vote_grades(grades, **kwargs) == expected

@@ -159,3 +159,53 @@ def test_qa_cli_and_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown lexical judge"):
         run(RunConfig(suite="qa", data=str(_qa_file(tmp_path)), results_dir=str(tmp_path / "r3"),
                       judge=JudgeConfig(backend="lexical", model="bleu")))
+
+
+def test_qa_reads_a_hub_dataset_through_the_field_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--hub-dataset: the rows come from hub_part_rows (the hub itself cannot be reached here) with
+    the dataset id, split and revision asked for, and the --field mapping renames the columns."""
+    from judgekit.adapters import _io, qa
+
+    asked = {}
+
+    def fake_hub(suite: object, part: object) -> tuple[object, dict]:
+        asked.update(hub_id=part.hub_id, split=part.hub_split, revision=part.revision)  # type: ignore[attr-defined]
+        rows = [_io.Row({"q": q, "golds": refs, "pred": ans, "human": int(ok)}, "hub:org/qa", i + 1)
+                for i, (q, refs, ans, ok) in enumerate(CASES)]
+        return iter(rows), {"source": "hub", "id": "org/qa", "revision": "abc123"}
+
+    monkeypatch.setattr(qa, "hub_part_rows", fake_hub)
+    res = run(RunConfig(suite="qa", results_dir=str(tmp_path), judge=JudgeConfig(backend="lexical", model="f1"),
+                        suite_args={"hub": "org/qa", "hub_split": "validation", "revision": "abc123",
+                                    "fields": {"question": "q", "references": "golds", "answer": "pred",
+                                               "correct": "human"}}))
+    assert asked == {"hub_id": "org/qa", "split": "validation", "revision": "abc123"}
+    assert res.report is not None
+    overall = res.report.table("judge vs gold correctness").rows["overall"]
+    assert overall["accuracy"].value == pytest.approx(EXPECTED["f1"]["accuracy"])
+
+
+def test_a_jury_of_lexical_judges(tmp_path: Path) -> None:
+    """PoLL's setting: a panel judging QA answers. Majority of exact_match, contains and f1: accepts
+    where two or three accept (cases 0-3 and 5), which is the contains judge's set here."""
+    import numpy as np
+    from statsmodels.stats.inter_rater import fleiss_kappa
+
+    from judgekit.jury import JuryConfig, JuryMember, run_jury
+
+    jury = JuryConfig(members=tuple(JuryMember(judge=JudgeConfig(backend="lexical", model=m)) for m in EXPECTED))
+    res = run_jury(RunConfig(suite="qa", data=str(_qa_file(tmp_path)), results_dir=str(tmp_path),
+                             judge=JudgeConfig(backend="lexical", model="f1")), jury)
+    rows = [json.loads(x) for x in (res.run_dir / "judgments.jsonl").read_text().splitlines()]
+    assert sorted(int(r["example_id"][1:]) for r in rows if r["score"] == 1.0) == [0, 1, 2, 3, 5]
+    r = res.report
+    assert r.kind == "pointwise" and r.headline == "Cohen's kappa vs gold (overall)"
+    assert [m.accuracy for m in r.members] == pytest.approx([EXPECTED[m]["kappa"] for m in EXPECTED])
+    assert r.jury.accuracy == pytest.approx(EXPECTED["contains"]["kappa"])
+    assert r.best_member == "exact_match"  # tied with f1 on kappa: the first listed
+    # right = grade equals gold: jury right on 0-4, exact match on 0, 2-5; discordant 1 and 5
+    assert (r.versus_best.mcnemar.b, r.versus_best.mcnemar.c) == (1, 1)
+    accepted = {m: set(EXPECTED[m]["accepted"]) for m in EXPECTED}
+    table = np.array([[sum(i in a for a in accepted.values()), sum(i not in a for a in accepted.values())]
+                      for i in range(len(CASES))])
+    assert r.agreement.fleiss_kappa == pytest.approx(fleiss_kappa(table), abs=1e-12)

@@ -20,9 +20,8 @@ def _pct(v: float | None, lo: float | None = None, hi: float | None = None) -> s
 
 
 def jury_table(r: JuryReport) -> Table:
-    table = Table(title=f"jury ({r.aggregation}) and its members: {r.headline_policy} accuracy %",
-                  title_justify="left")
-    for col, just in (("judge", "left"), ("weight", "right"), ("accuracy  95% CI", "right"), ("invalid", "right"),
+    table = Table(title=f"jury ({r.aggregation}) and its members: {r.headline}", title_justify="left")
+    for col, just in (("judge", "left"), ("weight", "right"), ("headline  95% CI", "right"), ("invalid", "right"),
                       ("n", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for m in r.members:
@@ -45,7 +44,8 @@ def print_jury(r: JuryReport, console: Console) -> None:
     d = c.difference
     lo = "-" if d.ci_low is None else f"{100 * d.ci_low:+.2f}"
     hi = "-" if d.ci_high is None else f"{100 * d.ci_high:+.2f}"
-    console.print(f"jury minus best member ({r.best_member}): {100 * (d.value or 0):+.2f} points "
+    what = "exact agreement with gold" if r.kind == "pointwise" else "accuracy"
+    console.print(f"jury minus best member ({r.best_member}), {what}: {100 * (d.value or 0):+.2f} points "
                   f"[{lo}, {hi}] (paired bootstrap), McNemar {c.mcnemar.b} vs {c.mcnemar.c} discordant, "
                   f"p = {c.mcnemar.p_value:.3g}")
 

@@ -133,6 +133,28 @@ def vote(winners: Sequence[Winner], *, method: VoteMethod = "majority", weights:
     return (leaders[0] if len(leaders) == 1 else "tie"), None  # type: ignore[return-value]
 
 
+def vote_grades(grades: Sequence[float | None], *, method: VoteMethod = "majority",
+                weights: Sequence[float] | None = None) -> float | None:
+    """One grade from several (pointwise juries): ``majority`` = the most frequent grade (the mean
+    of the grades tied for most frequent); ``weighted`` = the weighted mean; ``mean_prob`` = the
+    mean. Missing grades (None) abstain; None when there is none."""
+    w = [1.0] * len(grades) if weights is None else list(weights)
+    if len(w) != len(grades):
+        raise ValueError("one weight per grade")
+    pairs = [(float(g), wt) for g, wt in zip(grades, w, strict=True) if g is not None and not math.isnan(g)]
+    if not pairs:
+        return None
+    if method == "majority":
+        tally: dict[float, int] = {}
+        for g, _ in pairs:
+            tally[g] = tally.get(g, 0) + 1
+        top = max(tally.values())
+        return float(np.mean([g for g, c in tally.items() if c == top]))
+    if method == "weighted":
+        return float(sum(g * wt for g, wt in pairs) / sum(wt for _, wt in pairs))
+    return float(np.mean([g for g, _ in pairs]))
+
+
 def binomial_majority(p: float, k: int) -> float:
     """P(majority of k independent verdicts, each right with probability p, is right) when
     every wrong verdict is the same wrong answer (two-way choice): for even k a k/2 split is
