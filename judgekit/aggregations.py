@@ -572,9 +572,8 @@ def winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
 # ----------------------------------------------------------------------------- question answering
 
 
-def _estimate_score(e: Any, higher_is_better: bool | None) -> Score:
-    return Score(value=e.value, n=e.n, ci_low=e.ci_low, ci_high=e.ci_high, ci_level=e.ci_level,
-                 higher_is_better=higher_is_better)
+def _estimate_score(e: Score, higher_is_better: bool | None) -> Score:
+    return e.model_copy(update={"higher_is_better": higher_is_better})
 
 
 @register("qa")

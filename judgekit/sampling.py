@@ -28,8 +28,9 @@ import numpy as np
 
 from .errors import ConfigError
 from .manifest import RunManifest
+from .metrics.interval import Score
 from .metrics.panel import CurvePoint, PanelAgreement, binomial_majority, panel_agreement, vote
-from .metrics.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate, bootstrap_share, rng_for
+from .metrics.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap_share, rng_for
 from .protocols import combine
 from .types import Frozen, JudgeRequest, Judgment, Winner
 
@@ -93,7 +94,7 @@ class SamplingReport(Frozen):
     policy: str | None = None
     n_examples: int
     curve: list[CurvePoint] = []  # pairwise: accuracy (percent) of the majority of the first k samples
-    mean_probability: Estimate | None = None  # pairwise: accuracy of the mean p(A), when the judge gives one
+    mean_probability: Score | None = None  # pairwise: accuracy of the mean p(A), when the judge gives one
     pointwise_curve: list[PointwiseCurvePoint] = []  # pointwise: mean of the first k grades vs gold
     stability: PanelAgreement  # single samples as raters of each request
     all_agree: float | None  # percent of requests whose valid samples all agree

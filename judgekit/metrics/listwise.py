@@ -24,11 +24,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..types import Frozen
+from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
-    Estimate,
     percentile_interval,
     rng_for,
     wilson_interval,
@@ -74,13 +74,13 @@ def ties_score(prompts: Mapping[str, tuple[Sequence[float], int]]) -> float:
 
 class SubsetScore(Frozen):
     subset: str
-    score: Estimate  # percent
+    score: Score  # percent
     n_prompts: int
 
 
 class BestOfNReport(Frozen):
     subsets: dict[str, SubsetScore]
-    overall: Estimate  # percent: mean of the subsets (stratified bootstrap interval)
+    overall: Score  # percent: mean of the subsets (stratified bootstrap interval)
 
 
 def best_of_n_report(results: Mapping[str, Mapping[str, float]],
@@ -100,7 +100,7 @@ def best_of_n_report(results: Mapping[str, Mapping[str, float]],
         samples = r[rng.integers(0, r.size, size=(n_resamples, r.size))].mean(axis=1) if n_resamples else np.zeros(0)
         lo, hi = percentile_interval(samples, level) if n_resamples else (None, None)
         value = float(r.mean())
-        out[subset] = SubsetScore(subset=subset, n_prompts=int(r.size), score=Estimate(
+        out[subset] = SubsetScore(subset=subset, n_prompts=int(r.size), score=Score(
             value=100 * value, n=int(r.size), ci_low=None if lo is None else 100 * lo,
             ci_high=None if hi is None else 100 * hi, ci_level=level, method="percentile-bootstrap"))
         values.append(value)
@@ -121,7 +121,7 @@ def best_of_n_report(results: Mapping[str, Mapping[str, float]],
             samples_list.append(ties_score(resampled))
         samples = np.array(samples_list, dtype=float)
         lo, hi = percentile_interval(samples, level) if n_resamples else (None, None)
-        out["Ties"] = SubsetScore(subset="Ties", n_prompts=len(ties), score=Estimate(
+        out["Ties"] = SubsetScore(subset="Ties", n_prompts=len(ties), score=Score(
             value=100 * value, n=len(ids), ci_low=None if lo is None else 100 * lo,
             ci_high=None if hi is None else 100 * hi, ci_level=level, method="percentile-bootstrap"))
         values.append(value)
@@ -130,7 +130,7 @@ def best_of_n_report(results: Mapping[str, Mapping[str, float]],
     lo = hi = None
     if values and n_resamples:
         lo, hi = percentile_interval(np.mean(np.vstack(reps), axis=0), level)
-    return BestOfNReport(subsets=out, overall=Estimate(
+    return BestOfNReport(subsets=out, overall=Score(
         value=None if math.isnan(overall) else 100 * overall, n=sum(s.n_prompts for s in out.values()),
         ci_low=None if lo is None else 100 * lo, ci_high=None if hi is None else 100 * hi, ci_level=level,
         method="stratified percentile-bootstrap"))
@@ -139,7 +139,7 @@ def best_of_n_report(results: Mapping[str, Mapping[str, float]],
 class PositionShare(Frozen):
     position: str
     picks: int
-    share: Estimate  # percent of valid picks, Wilson interval
+    share: Score  # percent of valid picks, Wilson interval
 
 
 class ListwisePositionBias(Frozen):
@@ -162,7 +162,7 @@ def listwise_position_bias(picks: Sequence[int | None], n_positions: int = 4,
     positions = []
     for i, c in enumerate(counts.tolist()):
         lo, hi = wilson_interval(int(c), n, level)
-        positions.append(PositionShare(position="ABCDEFGH"[i], picks=int(c), share=Estimate(
+        positions.append(PositionShare(position="ABCDEFGH"[i], picks=int(c), share=Score(
             value=100 * c / n if n else None, n=n, ci_low=None if lo is None else 100 * lo,
             ci_high=None if hi is None else 100 * hi, ci_level=level, method="wilson")))
     p = float(stats.chisquare(counts).pvalue) if n else None

@@ -23,11 +23,11 @@ import numpy as np
 
 from ..types import Frozen, Winner
 from .agreement import krippendorff_alpha
+from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
-    Estimate,
     bootstrap_share,
     finite_or_none,
     rng_for,
@@ -164,7 +164,7 @@ def binomial_majority(p: float, k: int) -> float:
 
 class CurvePoint(Frozen):
     k: int
-    accuracy: Estimate  # percent, bootstrap interval over items
+    accuracy: Score  # percent, bootstrap interval over items
     expected: float | None = None  # a reference value (binomial prediction), when given
 
 

@@ -29,7 +29,8 @@ from typing import Literal
 import numpy as np
 
 from ..types import Frozen
-from .stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, Estimate, bootstrap_rows, rng_for
+from .interval import Score
+from .stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap_rows, rng_for
 
 Normalization = Literal["squad", "triviaqa"]
 LexicalMethod = Literal["exact_match", "contains", "f1"]
@@ -102,12 +103,12 @@ class QAAgreement(Frozen):
     ``false_reject_rate`` are the same counts over the incorrect and over the correct answers."""
 
     n: int
-    accuracy: Estimate
-    cohen_kappa: Estimate
-    false_accept: Estimate
-    false_reject: Estimate
-    false_accept_rate: Estimate
-    false_reject_rate: Estimate
+    accuracy: Score
+    cohen_kappa: Score
+    false_accept: Score
+    false_reject: Score
+    false_accept_rate: Score
+    false_reject_rate: Score
     confusion: dict[str, int]  # true_accept, false_accept, false_reject, true_reject
 
 
@@ -130,7 +131,7 @@ def qa_agreement(accepted: Sequence[bool] | np.ndarray, gold_correct: Sequence[b
     cells = np.column_stack([a & g, a & ~g, ~a & g, ~a & ~g]).astype(np.int64)
     n = int(a.size)
 
-    def est(stat: object, key: str, scale: float = 100.0) -> Estimate:
+    def est(stat: object, key: str, scale: float = 100.0) -> Score:
         res = bootstrap_rows(cells, stat, n_resamples=n_resamples, seed=rng_for(seed, "qa", key),  # type: ignore[arg-type]
                              level=level)
         return res.estimate(n, scale=scale)
