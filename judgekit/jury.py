@@ -305,12 +305,12 @@ class JuryResult:
     member_results: list[Any]
 
 
-def run_jury(base: RunConfig, jury: JuryConfig,
+def run_jury(base: RunConfig, jury: JuryConfig, runner: Any,
              progress: Callable[[], Progress] = NullProgress,
              on_member: Callable[[Any, Any], None] | None = None) -> JuryResult:
-    """Run (or resume) every member as its own run, then combine and store the jury run."""
-    from . import runner
-
+    """Run (or resume) every member as its own run, then combine and store the jury run.
+    ``runner`` is :mod:`judgekit.runner` (its ``prepare`` and ``execute``), which only the CLI
+    imports: the caller passes it in."""
     if len(jury.members) < 2:
         raise ConfigError("a jury needs at least two members")
     if base.run_id is not None:

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from judgekit import runner
 from judgekit.cli import cli
 from judgekit.errors import ConfigError
 from judgekit.jury import JuryConfig, JuryMember, combine_members, load_jury, run_jury
@@ -167,7 +168,7 @@ def test_three_70_percent_judges_exact_binomial(tmp_path: Path) -> None:
         patterns += [pat] * round(1000 * 0.7 ** sum(pat) * 0.3 ** (3 - sum(pat)))  # type: ignore[list-item]
     assert len(patterns) == 1000
     rights = [lambda ex, k=k: patterns[int(ex[1:])][k] for k in range(3)]
-    res = run_jury(_base(tmp_path, _pairs(tmp_path, 1000)), _jury_of(rights))
+    res = run_jury(_base(tmp_path, _pairs(tmp_path, 1000)), _jury_of(rights), runner)
     assert [m.accuracy for m in res.report.members] == [pytest.approx(70.0)] * 3
     assert res.report.jury.accuracy == pytest.approx(78.4)
     assert res.report.jury.accuracy == pytest.approx(100 * binomial_majority(0.7, 3))
@@ -186,7 +187,7 @@ def _draw(model: str, ex: str) -> float:
 def test_three_independent_70_percent_judges(tmp_path: Path) -> None:
     """Independent draws at 70 %: every member's interval covers 70, the jury's covers 78.4."""
     rights = [lambda ex, k=k: _draw(f"judge{k}", ex) < 0.7 for k in range(3)]
-    res = run_jury(_base(tmp_path, _pairs(tmp_path, 2000)), _jury_of(rights))
+    res = run_jury(_base(tmp_path, _pairs(tmp_path, 2000)), _jury_of(rights), runner)
     for m in res.report.members:
         assert m.ci_low is not None and m.ci_high is not None
         assert m.ci_low <= 70.0 <= m.ci_high
@@ -203,9 +204,9 @@ def test_three_independent_70_percent_judges(tmp_path: Path) -> None:
 def test_adding_a_member_judges_only_it(tmp_path: Path) -> None:
     data = _pairs(tmp_path, 40)
     rights = [lambda ex, k=k: _draw(f"judge{k}", ex) < 0.7 for k in range(3)]
-    first = run_jury(_base(tmp_path, data, swap=None), _jury_of(rights[:2]))
+    first = run_jury(_base(tmp_path, data, swap=None), _jury_of(rights[:2]), runner)
     assert [r.n_sent for r in first.member_results] == [80, 80]
-    second = run_jury(_base(tmp_path, data, swap=None), _jury_of(rights))
+    second = run_jury(_base(tmp_path, data, swap=None), _jury_of(rights), runner)
     assert [r.n_sent for r in second.member_results] == [0, 0, 80]
     assert [r.n_resumed for r in second.member_results] == [80, 80, 0]
     assert second.run_id != first.run_id  # another jury, another row

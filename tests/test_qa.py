@@ -191,11 +191,12 @@ def test_a_jury_of_lexical_judges(tmp_path: Path) -> None:
     import numpy as np
     from statsmodels.stats.inter_rater import fleiss_kappa
 
+    from judgekit import runner
     from judgekit.jury import JuryConfig, JuryMember, run_jury
 
     jury = JuryConfig(members=tuple(JuryMember(judge=JudgeConfig(backend="lexical", model=m)) for m in EXPECTED))
     res = run_jury(RunConfig(suite="qa", data=str(_qa_file(tmp_path)), results_dir=str(tmp_path),
-                             judge=JudgeConfig(backend="lexical", model="f1")), jury)
+                             judge=JudgeConfig(backend="lexical", model="f1")), jury, runner)
     rows = [json.loads(x) for x in (res.run_dir / "judgments.jsonl").read_text().splitlines()]
     assert sorted(int(r["example_id"][1:]) for r in rows if r["score"] == 1.0) == [0, 1, 2, 3, 5]
     r = res.report

@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from ..errors import ConfigError
+from ..registry import adapters
 from ..suites import PartSpec, SplitSpec, SuiteSpec
 from ..types import Example, PointExample
 from ._io import LoadedData, Row, hub_part_rows, split_parts
@@ -44,6 +45,7 @@ def _correct(row: Row, name: str) -> float | None:
     raise row.error(f"expected true/false, 1/0, yes/no or correct/incorrect, got {raw!r}", name)
 
 
+@adapters.register("qa")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     args = suite.args
     fields: dict[str, str] = dict(args.get("fields", {}))

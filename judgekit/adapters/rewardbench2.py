@@ -23,6 +23,7 @@ import os
 from typing import Any
 
 from ..errors import ConfigError
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PointExample
 from ._io import LoadedData, Row, split_parts
@@ -53,6 +54,7 @@ def _completions(row: Row) -> tuple[list[str], int]:
     return [*chosen, *rejected], len(chosen)
 
 
+@adapters.register("rewardbench2")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     mode = suite.args.get("mode", "rating")
     if mode not in ("rating", "fourway"):

@@ -11,10 +11,12 @@ from typing import Any, get_args
 
 from ..errors import ConfigError
 from ..metrics.qa import LexicalMethod, Normalization, lexical_score
+from ..registry import backends
 from ..types import Completion, JudgeRequest
 from .base import Backend
 
 
+@backends.register("lexical")
 class LexicalBackend(Backend):
     name = "lexical"
     cacheable = False  # as cheap as a cache lookup

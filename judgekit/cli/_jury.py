@@ -65,7 +65,9 @@ def run_jury_cmd(base: RunConfig, jury: JuryConfig, quiet: bool, console: Consol
                       f"run {result.run_dir}")
         failed += result.n_failed
 
-    res = run_jury(base, jury, progress, on_member)
+    from .. import runner  # the backends load only when a judge runs
+
+    res = run_jury(base, jury, runner, progress, on_member)
     print_run(res.metrics, res.suite_report, f"{base.suite} / {res.report.name}", console)
     print_jury(res.report, console)
     console.print(f"jury run: {res.run_dir}  (jury.json: members, agreement, comparison)")
