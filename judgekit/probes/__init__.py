@@ -44,23 +44,29 @@ def _load() -> None:
         ep.load()
 
 
+def _ordered() -> list[type[Probe]]:
+    """The built-in probes in their canonical order, then plugins by name (import order never matters)."""
+    rank = {name: i for i, name in enumerate(_BUILTINS)}
+    return sorted(_PROBES.values(), key=lambda c: (rank.get(c.name, len(rank)), c.name))
+
+
 def probe_names() -> list[str]:
     _load()
-    return list(_PROBES)
+    return [c.name for c in _ordered()]
 
 
 def get_probe(name: str) -> Probe:
     _load()
     cls = _PROBES.get(name)
     if cls is None:
-        raise ConfigError(f"unknown probe {name!r}; known probes: {', '.join(_PROBES)}")
+        raise ConfigError(f"unknown probe {name!r}; known probes: {', '.join(probe_names())}")
     return cls()
 
 
 def probes_for(kind: str) -> list[Probe]:
     """Every registered probe that applies to a suite of this kind (pairwise or pointwise)."""
     _load()
-    return [cls() for cls in _PROBES.values() if kind in cls.kinds]
+    return [cls() for cls in _ordered() if kind in cls.kinds]
 
 
 Factory = Callable[[], Probe]

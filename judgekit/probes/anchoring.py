@@ -3,11 +3,14 @@ high end of the scale; the effect is the mean shift of the judge's grade towards
 
 from __future__ import annotations
 
+import re
+
 from ..types import Example, Order, PointExample
 from . import register
 from .base import Probe, Variant, variant_id
 
 CUE = "For reference, another grader gave this response a score of {grade}."
+CUE_RE = re.compile(r"another grader gave this response a score of (\d+(?:\.\d+)?)")
 
 
 @register

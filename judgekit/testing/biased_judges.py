@@ -58,3 +58,27 @@ class BiasedJudge:
         better_shown = gold if req.order == "AB" else ("B" if gold == "A" else "A")
         worse_shown = "B" if better_shown == "A" else "A"
         return LABEL[better_shown if u_acc < self.accuracy else worse_shown]
+
+
+@dataclass
+class BiasedGrader:
+    """A scripted pointwise grader (answers "[RESULT] k", the prometheus2_absolute format): the gold
+    grade pulled towards the middle of the 1..5 scale by ``compress`` (0: none, 1: always 3), moved
+    one point towards a reference grade mentioned in the instruction with probability ``anchor``."""
+
+    gold: Mapping[str, float | None]
+    compress: float = 0.0
+    anchor: float = 0.0
+    seed: int = 0
+
+    def __call__(self, req: JudgeRequest) -> str:
+        from ..probes.anchoring import CUE_RE as ANCHOR_RE
+
+        u, _ = uniforms(self.seed, req)
+        g = self.gold.get(base_id(req.example_id)[0]) or 3.0
+        grade = round(3 + (1 - self.compress) * (g - 3))
+        m = ANCHOR_RE.search(req.question or "")
+        if m is not None and u < self.anchor:
+            ref = float(m.group(1))
+            grade += 1 if ref > grade else -1 if ref < grade else 0
+        return f"Feedback: scripted. [RESULT] {min(5, max(1, grade))}"
