@@ -314,3 +314,47 @@ def test_cli_audit_gate(shared_data: Path, tmp_path: Path) -> None:
     assert limit.exit_code == 1 and "1.000 is more than 0.5" in limit.output
     bad = CliRunner().invoke(cli, args + ["--probe", "nosuch"])
     assert bad.exit_code != 0 and "known probes" in str(bad.exception)
+
+
+def test_self_preference_from_recorded_generators(tmp_path: Path) -> None:
+    """A judge that picks its own family's response with probability p (else the better one with 0.75)
+    on pairs where gold prefers its family half the time: its own-pick share exceeds gold's by p / 2."""
+    rng = np.random.default_rng(5)
+    rows, own_text = [], {}
+    for i in range(300):
+        own_first = bool(rng.integers(2))
+        gold_own = i % 2 == 0
+        a, b = f"answer one {i}", f"answer two {i}"
+        own = a if own_first else b
+        own_text[i] = own
+        label = "A" if (own == a) == gold_own else "B"
+        rows.append({"id": str(i), "prompt": f"q{i}", "a": a, "b": b, "label": label,
+                     "generator_a": "gpt4_1106_preview" if own_first else "Meta-Llama-3-70B-Instruct",
+                     "generator_b": "Meta-Llama-3-70B-Instruct" if own_first else "gpt-4o-2024-05-13"})
+    data = tmp_path / "gen.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    labels = {r["id"]: r["label"] for r in rows}
+    p = 0.4
+    fair = BiasedJudge(labels, accuracy=0.75)
+
+    def judge(req):  # type: ignore[no-untyped-def]
+        from judgekit.testing.biased_judges import LABEL, uniforms
+
+        u, _ = uniforms(7, req)
+        if u < p:
+            mine = own_text[int(req.example_id)]
+            return LABEL["A" if req.responses[0] == mine else "B"]
+        return fair(req)
+
+    cfg = AuditConfig(run=RunConfig(suite="generic", data=str(data), results_dir=str(tmp_path / "r"),
+                                    judge=JudgeConfig(backend="mock", model="gpt-4-turbo", template="vanilla",
+                                                      options={"responder": judge})),
+                      probes=("self_preference",))
+    res, _ = run_audit(cfg)
+    e = effect(res, "self_preference")
+    assert e.details["judge_family"] == "gpt-4"
+    assert e.details["gold_own_win_rate"] == pytest.approx(0.5)
+    assert e.flagged and inside(e, p / 2), e.estimate
+    cfg_fair = cfg.model_copy(update={"run": cfg.run.model_copy(update={"judge": JudgeConfig(
+        backend="mock", model="gpt-4-fair", template="vanilla", options={"responder": fair})})})
+    assert not effect(run_audit(cfg_fair)[0], "self_preference").flagged

@@ -50,7 +50,7 @@ class ProbeEffect(Frozen):
     n_flips: int | None = None  # (example, order) units that moved to the favoured response
     n_reverse: int | None = None  # units that moved away from it
     n_units: int | None = None  # (example, order) units compared
-    details: dict[str, float | int | None] = {}
+    details: dict[str, float | int | str | None] = {}
 
 
 def pick_score(winner: np.ndarray, target: np.ndarray) -> np.ndarray:
