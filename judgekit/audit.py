@@ -69,6 +69,7 @@ class AuditConfig(Frozen):
     n_resamples: int = DEFAULT_RESAMPLES
     max_flips_shown: int = 10  # per variant, in the report
     judge_family: str | None = None  # self_preference: the judge's model family (default: from its name)
+    judge: bool = True  # False: report from the judgments already stored, send nothing
 
 
 class FlipExample(Frozen):
@@ -247,7 +248,10 @@ def run_audit(cfg: AuditConfig, progress: Callable[[], Progress] | None = None,
         finally:
             await base.backend.close()
 
-    asyncio.run(judge_all())
+    if cfg.judge:
+        asyncio.run(judge_all())
+    else:
+        asyncio.run(base.backend.inner.aclose() if isinstance(base.backend, SharedBackend) else base.backend.aclose())
     result = evaluate(base, plans, cfg)
     out = Path(audits_dir or Path(cfg.run.results_dir) / "audits") / result.audit_id
     out.mkdir(parents=True, exist_ok=True)
@@ -262,6 +266,8 @@ def run_audit(cfg: AuditConfig, progress: Callable[[], Progress] | None = None,
 
 
 def _rows(prep: runner.PreparedRun) -> dict[str, Judgment]:
+    if not prep.run_dir.is_dir():  # --stored-only before the run was started
+        return {}
     return RunStore(prep.run_dir).load(keep={r.request_id for r in prep.requests})
 
 

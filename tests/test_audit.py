@@ -226,6 +226,11 @@ def test_resume_and_rerun_identical(shared_data: Path, tmp_path: Path) -> None:
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines[: len(lines) // 2]) + "\n")
     calls.clear()
+    # --stored-only reports from what is stored and sends nothing
+    partial, _ = run_audit(cfg.model_copy(update={"judge": False}))
+    assert calls == []
+    n_part = sum(e.n_units or 0 for p in partial.probes if p.name == "verbosity" for e in p.effects)
+    assert n_part == len(lines) // 2
     second, out2 = run_audit(cfg)
     assert len(calls) == len(lines) - len(lines) // 2
     assert out2 == out

@@ -61,6 +61,8 @@ def parse_limits(items: tuple[str, ...]) -> dict[str, float]:
 @click.option("--max-effect", "max_effects", multiple=True, metavar="PROBE[/VARIANT]=X",
               help="Exit 1 when the effect's distance from no effect exceeds X, e.g. verbosity=0.1, "
               "bandwagon/cue-worse=0.05, central_tendency=0.2. Repeatable.")
+@click.option("--stored-only", is_flag=True, help="Judge nothing: report from the judgments already stored "
+              "(an interrupted audit, so far; effects use the examples judged both ways).")
 @click.option("-q", "--quiet", is_flag=True)
 def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path | None, template: str | None,
               data: str | None, limit: int | None, probes: tuple[str, ...], seed: int, temperature: float,
@@ -68,7 +70,7 @@ def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Pa
               api_key_env: str | None, backend_options: tuple[str, ...], engine_args: tuple[str, ...],
               fields: tuple[str, ...], labels: tuple[str, ...], kind: str | None, concurrency: int,
               max_retries: int, results_dir: str, cache_path: str | None, no_cache: bool, fail_on_flag: bool,
-              max_effects: tuple[str, ...], quiet: bool) -> None:
+              max_effects: tuple[str, ...], stored_only: bool, quiet: bool) -> None:
     """Counterfactual bias probes: judge the suite's examples and perturbed copies of them (each probe's
     run stored next to the unperturbed run), and report each probe's effect with a bootstrap interval,
     a paired test and a flag; writes audit.json and report.html under RESULTS_DIR/audits/."""
@@ -88,7 +90,7 @@ def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Pa
                     suite_args=generic_args(fields, labels, kind, None, None, None, None), cache=cache_path,
                     use_cache=not no_cache, concurrency=concurrency, retry=RetryPolicy(max_retries=max_retries))
     cfg = AuditConfig(run=run, probes=probes, seed=seed, temperature=temperature, level=level,
-                      n_resamples=resamples, judge_family=judge_family)
+                      n_resamples=resamples, judge_family=judge_family, judge=not stored_only)
 
     def progress() -> Progress:
         return NullProgress() if quiet else RichProgress()
