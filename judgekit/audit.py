@@ -26,6 +26,7 @@ from pydantic import Field
 from . import runner
 from .backends.base import Backend
 from .errors import ConfigError
+from .manifest import ProbeRef
 from .metrics.stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, Estimate, rng_for, simultaneous_level
 from .probes import get_probe, probes_for
 from .probes.base import Probe, Variant, base_id
@@ -214,11 +215,12 @@ def probe_run(base: runner.PreparedRun, probe: Probe, cfg: AuditConfig) -> Probe
         return ProbePlan(probe, None, "applies to none of the examples", variants)
     record = probe.record(cfg.seed)
     record["temperature"] = cfg.temperature if any(v.resample for v in variants.values()) else None
-    fingerprint = _sha({"base": base.manifest["fingerprint"], "probe": record})
+    fingerprint = _sha({"base": base.manifest.fingerprint, "probe": record})
     run_id = f"{base.run_id}~{probe.name}-{fingerprint[:8]}"
-    manifest = {**base.manifest, "run_id": run_id, "fingerprint": fingerprint, "n_requests": len(requests),
-                "aggregation": None,  # a suite's published aggregation is not computed on perturbed data
-                "probe": {**record, "baseline_run": base.run_id}}
+    manifest = base.manifest.model_copy(update={
+        "run_id": run_id, "fingerprint": fingerprint, "n_requests": len(requests),
+        "aggregation": None,  # a suite's published aggregation is not computed on perturbed data
+        "probe": ProbeRef(**record, baseline_run=base.run_id)})
     prep = replace(base, requests=requests, examples=examples, run_id=run_id,
                    run_dir=base.run_dir.parent / run_id, manifest=manifest)
     return ProbePlan(probe, prep, None, variants)
@@ -316,7 +318,7 @@ def evaluate(base: runner.PreparedRun, plans: Sequence[ProbePlan], cfg: AuditCon
             status=status, reason=reason if not effects else None,
             run_id=p.prep.run_id if p.prep is not None else (base.run_id if p.probe.data_only else None),
             record=p.probe.record(cfg.seed), effects=effects, flips=flips))
-    ident = {"base": base.manifest["fingerprint"], "probes": [p.probe.record(cfg.seed) for p in plans],
+    ident = {"base": base.manifest.fingerprint, "probes": [p.probe.record(cfg.seed) for p in plans],
              "temperature": cfg.temperature, "level": cfg.level, "n_resamples": cfg.n_resamples}
     return AuditResult(
         audit_id=f"{base.run_id}~audit-{_sha(ident)[:8]}", suite=base.suite.name, split=base.split,

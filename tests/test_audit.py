@@ -221,6 +221,10 @@ def test_resume_and_rerun_identical(shared_data: Path, tmp_path: Path) -> None:
     assert manifest["probe"]["name"] == "verbosity" and manifest["probe"]["seed"] == 0
     assert [v["name"] for v in manifest["probe"]["variants"]] == ["pad-0.5x", "pad-1x", "pad-2x", "shorten-better"]
     assert manifest["probe"]["baseline_run"] == first.base_run
+    # leaderboards and validate see the base run only: perturbed examples are not a run of the suite
+    from judgekit.manifest import discover_runs
+
+    assert [r.run_id for r in discover_runs(tmp_path, "judgebench")] == [first.base_run]
     # a crash mid-probe: drop half of a probe run's judgments; the rerun sends only those
     path = tmp_path / "runs" / verb.run_id / "judgments.jsonl"  # type: ignore[operator]
     lines = path.read_text().splitlines()

@@ -9,7 +9,9 @@ from rich.console import Console
 from ..errors import ConfigError
 from ..progress import NullProgress, Progress, RichProgress
 from ..types import RetryPolicy, RunConfig
-from .run_cmd import _judge_config, _key_values, generic_args
+from ._judge_args import judge_config as make_judge_config
+from ._judge_args import key_values
+from .run_cmd import generic_args
 
 
 def parse_limits(items: tuple[str, ...]) -> dict[str, float]:
@@ -80,10 +82,10 @@ def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Pa
     limits = parse_limits(max_effects)
     options: dict[str, Any] = {k: v for k, v in {"base_url": base_url, "api_key_env": api_key_env}.items()
                                if v is not None}
-    options.update(_key_values(backend_options, "--option"))
+    options.update(key_values(backend_options, "--option"))
     if engine_args:
-        options["engine_args"] = _key_values(engine_args, "--engine-arg")
-    judge_cfg = _judge_config(judge, judge_config, template, {}, options)
+        options["engine_args"] = key_values(engine_args, "--engine-arg")
+    judge_cfg = make_judge_config(judge, judge_config, template, {}, options)
     if verdict is not None:
         judge_cfg = judge_cfg.model_copy(update={"verdict": verdict})
     run = RunConfig(suite=suite, split=split, data=data, judge=judge_cfg, limit=limit, results_dir=results_dir,
