@@ -31,11 +31,17 @@ from .metrics.stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, Estimate, rng_for, 
 from .probes import get_probe, probes_for
 from .probes.base import Probe, Variant, base_id
 from .probes.effects import (
+    EffectComparison,
     ProbeEffect,
+    compare_effects,
     first_shift,
+    first_values,
     flagged,
+    flip_indicator,
     instability,
     mean_effect,
+    per_example,
+    shift_values,
     spread_ratio,
     target_shift,
 )
@@ -331,6 +337,7 @@ def _jobs(p: ProbePlan, base: runner.PreparedRun, base_rows: dict[str, Judgment]
           cfg: AuditConfig) -> tuple[list[_Job], list[FlipExample], str | None]:
     probe = p.probe
     B = cfg.n_resamples
+    ids = list(codes)  # example code -> id
     ok_rows = [j for j in base_rows.values() if j.status == "ok"]
     if probe.statistic == "first_shift":
         if not base.swap:
@@ -338,7 +345,8 @@ def _jobs(p: ProbePlan, base: runner.PreparedRun, base_rows: dict[str, Judgment]
         shown = np.array([j.shown_winner for j in ok_rows], dtype=object)
         ex = np.array([codes[j.example_id] for j in ok_rows])
         return [_Job(probe, None, "P(first shown) - P(second shown)",
-                     lambda lv, g: (first_shift(shown, ex, level=lv, n_resamples=B, seed=g), {}),
+                     lambda lv, g: (first_shift(shown, ex, level=lv, n_resamples=B, seed=g),
+                                    {"per_example": _per_example(first_values(shown), ex, ids)}),
                      True, "sign test over examples")], [], None
     if probe.statistic == "spread_ratio":
         x = np.array([np.nan if j.score is None else j.score for j in ok_rows], dtype=float)
@@ -373,7 +381,7 @@ def _jobs(p: ProbePlan, base: runner.PreparedRun, base_rows: dict[str, Judgment]
                           for b, j in pairs])
             ex = np.array([codes[b.example_id] for b, _ in pairs])
             jobs.append(_Job(probe, vname, f"mean grade shift towards the anchor ({v.params.get('grade')})",
-                             _grade_job(d, ex, B), True, "sign test over examples"))
+                             _grade_job(d, ex, B, ids), True, "sign test over examples"))
             order_ix = np.argsort(-np.nan_to_num(d))[: cfg.max_flips_shown]
             flips += [_flip(vname, pairs[i], base, p, None, cfg.seed) for i in order_ix if np.isfinite(d[i]) and d[i] > 0]
             continue
@@ -382,28 +390,33 @@ def _jobs(p: ProbePlan, base: runner.PreparedRun, base_rows: dict[str, Judgment]
         pw = np.array([j.winner for _, j in pairs], dtype=object)
         ex = np.array([codes[b.example_id] for b, _ in pairs])
         jobs.append(_Job(probe, vname, f"shift towards the {v.target} response (share of picks)",
-                         _shift_job(bw, pw, targets, ex, B), True, "sign test over examples"))
+                         _shift_job(bw, pw, targets, ex, B, ids), True, "sign test over examples"))
         moved = [i for i in range(len(pairs)) if pw[i] == targets[i] and bw[i] != targets[i]]
         flips += [_flip(vname, pairs[i], base, p, str(targets[i]), cfg.seed) for i in moved[: cfg.max_flips_shown]]
     return jobs, flips, None if jobs else "no judged example"
 
 
-def _shift_job(bw: np.ndarray, pw: np.ndarray, targets: np.ndarray, ex: np.ndarray,
-               B: int) -> Callable[[float, np.random.Generator], tuple[Estimate, dict[str, Any]]]:
+def _per_example(values: np.ndarray, ex: np.ndarray, ids: list[str]) -> dict[str, float]:
+    d, keep = per_example(values, ex)
+    return {ids[int(k)]: float(v) for k, v in zip(keep, d, strict=True)}
+
+
+def _shift_job(bw: np.ndarray, pw: np.ndarray, targets: np.ndarray, ex: np.ndarray, B: int,
+               ids: list[str]) -> Callable[[float, np.random.Generator], tuple[Estimate, dict[str, Any]]]:
     def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
         est, n_flips, n_back, n_units = target_shift(bw, pw, targets, ex, level=level, n_resamples=B, seed=g)
-        return est, {"n_flips": n_flips, "n_reverse": n_back, "n_units": n_units}
+        return est, {"n_flips": n_flips, "n_reverse": n_back, "n_units": n_units,
+                     "per_example": _per_example(shift_values(bw, pw, targets), ex, ids)}
 
     return compute
 
 
-def _grade_job(d: np.ndarray, ex: np.ndarray,
-               B: int) -> Callable[[float, np.random.Generator], tuple[Estimate, dict[str, Any]]]:
+def _grade_job(d: np.ndarray, ex: np.ndarray, B: int,
+               ids: list[str]) -> Callable[[float, np.random.Generator], tuple[Estimate, dict[str, Any]]]:
     def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
-        from .probes.effects import per_example
-
         per, _ = per_example(d, ex)
-        return mean_effect(per, level=level, n_resamples=B, seed=g), {"n_units": int(np.isfinite(d).sum())}
+        return mean_effect(per, level=level, n_resamples=B, seed=g), {"n_units": int(np.isfinite(d).sum()),
+                                                                       "per_example": _per_example(d, ex, ids)}
 
     return compute
 
@@ -423,7 +436,9 @@ def _instability_job(probe: Probe, per_variant: dict[str, list[tuple[Judgment, J
 
     def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
         est, agree_r, agree_p = instability(bw, rw, pw, ex, level=level, n_resamples=B, seed=g)
-        return est, {"n_units": len(trip), "details": {"agreement_resample": agree_r, "agreement_paraphrase": agree_p,
+        fr, fp = flip_indicator(bw, rw), flip_indicator(bw, pw)
+        return est, {"n_units": len(trip), "per_example": _per_example(fp - fr, ex, list(codes)),
+                     "details": {"agreement_resample": agree_r, "agreement_paraphrase": agree_p,
                                                        "temperature": cfg.temperature}}
 
     flips = [_flip("paraphrase", (t[0], t[2]), base, p, None, cfg.seed) for t in trip
@@ -495,3 +510,36 @@ def _flip(vname: str, pair: tuple[Judgment, Judgment], base: runner.PreparedRun,
         original=_show(original), perturbed=_show(shown) if shown is not None else {},
         verdict_original=b.winner if b.score is None else f"{b.score:g}",
         verdict_perturbed=j.winner if j.score is None else f"{j.score:g}", raw_original=b.raw, raw_perturbed=j.raw)
+
+
+# --------------------------------------------------------------------------- two judges
+
+
+def load_audit(path: str | Path) -> AuditResult:
+    """An audit.json (or the audit folder holding one)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "audit.json"
+    if not p.is_file():
+        raise ConfigError(f"{path}: no audit.json (pass an audit folder or its audit.json)")
+    try:
+        return AuditResult.model_validate_json(p.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{p}: not a judgekit audit ({str(exc).splitlines()[0]})") from None
+
+
+def compare_audits(candidate: AuditResult, baseline: AuditResult, *, max_increase: float = 0.0,
+                   level: float = DEFAULT_LEVEL, n_resamples: int = DEFAULT_RESAMPLES,
+                   seed: int = 0) -> list[EffectComparison]:
+    """Each effect both audits report per example, candidate against baseline, paired over the examples
+    both scored (the transforms are seeded, so two judges' audits perturb the same way). Intervals and
+    the tests are Bonferroni-simultaneous over the effects compared."""
+    if (candidate.suite, candidate.split) != (baseline.suite, baseline.split):
+        raise ConfigError(f"the baseline audit is of {baseline.suite}/{baseline.split}, this one of "
+                          f"{candidate.suite}/{candidate.split}")
+    base = {(e.probe, e.variant): e for p in baseline.probes for e in p.effects if e.per_example}
+    pairs = [(e, base[(e.probe, e.variant)]) for p in candidate.probes for e in p.effects
+             if e.per_example and (e.probe, e.variant) in base]
+    lvl = simultaneous_level(level, len(pairs))
+    return [compare_effects(c, b, max_increase=max_increase, level=lvl, n_resamples=n_resamples,
+                            seed=rng_for(seed, "compare", c.probe, c.variant or "")) for c, b in pairs]

@@ -367,3 +367,40 @@ def test_self_preference_from_recorded_generators(tmp_path: Path) -> None:
     cfg_fair = cfg.model_copy(update={"run": cfg.run.model_copy(update={"judge": JudgeConfig(
         backend="mock", model="gpt-4-fair", template="vanilla", options={"responder": fair})})})
     assert not effect(run_audit(cfg_fair)[0], "self_preference").flagged
+
+
+def test_compare_two_judges_audits(shared_data: Path, tmp_path: Path) -> None:
+    exs = examples(shared_data, "judgebench", "gpt")
+    gold = {k: e.label for k, e in exs.items()}
+    probes = ("position", "bandwagon")
+    fair = audit(shared_data, tmp_path, "judgebench", "gpt", BiasedJudge(gold), "fair", probes)
+    fair2 = audit(shared_data, tmp_path, "judgebench", "gpt", BiasedJudge(gold, seed=1), "fair2", probes)
+    follower = audit(shared_data, tmp_path, "judgebench", "gpt", BiasedJudge(gold, bandwagon=0.6), "follower", probes)
+    from judgekit.audit import compare_audits
+
+    worse = {(c.probe, c.variant): c for c in compare_audits(follower, fair)}
+    assert worse[("bandwagon", "cue-worse")].worse and worse[("bandwagon", "cue-better")].worse
+    assert not worse[("position", None)].worse
+    c = worse[("bandwagon", "cue-worse")]
+    assert c.difference.value == pytest.approx(
+        np.mean([effect(follower, "bandwagon", "cue-worse").per_example[k] - effect(fair, "bandwagon", "cue-worse").per_example[k]
+                 for k in effect(fair, "bandwagon", "cue-worse").per_example]))
+    assert not any(c.worse for c in compare_audits(fair2, fair))
+    assert not any(c.worse for c in compare_audits(fair, follower))  # less biased is never worse
+
+
+def test_cli_baseline_audit_gate(shared_data: Path, tmp_path: Path) -> None:
+    exs = examples(shared_data, "evalbiasbench", "test")
+    script = tmp_path / "right.json"
+    script.write_text(json.dumps({f"{k}#{o}": "Output (a)" if (e.label == "A") == (o == "AB") else "Output (b)"
+                                  for k, e in exs.items() for o in ("AB", "BA")}))
+    common = ["audit", "--suite", "evalbiasbench", "--data", str(shared_data), "--template", "vanilla",
+              "--results-dir", str(tmp_path), "-q", "--probe", "position"]
+    base = CliRunner().invoke(cli, common + ["--judge", "mock:right", "--option", f"script={script}"])
+    assert base.exit_code == 0, base.output
+    (audit_dir,) = (tmp_path / "audits").iterdir()
+    same = CliRunner().invoke(cli, common + ["--judge", "mock:right", "--option", f"script={script}",
+                                             "--baseline-audit", str(audit_dir)])
+    assert same.exit_code == 0 and "| position |  | +0.000 | +0.000 |" in same.output, same.output
+    first = CliRunner().invoke(cli, common + ["--judge", "mock:Output (a)", "--baseline-audit", str(audit_dir)])
+    assert first.exit_code == 1 and "WORSE" in first.output and "more biased than the baseline" in first.output

@@ -63,6 +63,12 @@ def parse_limits(items: tuple[str, ...]) -> dict[str, float]:
 @click.option("--max-effect", "max_effects", multiple=True, metavar="PROBE[/VARIANT]=X",
               help="Exit 1 when the effect's distance from no effect exceeds X, e.g. verbosity=0.1, "
               "bandwagon/cue-worse=0.05, central_tendency=0.2. Repeatable.")
+@click.option("--baseline-audit", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Another judge's audit (folder or audit.json) of the same suite: compare effect by effect, "
+              "paired over examples, and exit 1 when this judge is significantly more biased by more than "
+              "--max-increase.")
+@click.option("--max-increase", type=float, default=0.0, show_default=True,
+              help="With --baseline-audit: the allowed increase of an effect.")
 @click.option("--stored-only", is_flag=True, help="Judge nothing: report from the judgments already stored "
               "(an interrupted audit, so far; effects use the examples judged both ways).")
 @click.option("-q", "--quiet", is_flag=True)
@@ -72,7 +78,8 @@ def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Pa
               api_key_env: str | None, backend_options: tuple[str, ...], engine_args: tuple[str, ...],
               fields: tuple[str, ...], labels: tuple[str, ...], kind: str | None, concurrency: int,
               max_retries: int, results_dir: str, cache_path: str | None, no_cache: bool, fail_on_flag: bool,
-              max_effects: tuple[str, ...], stored_only: bool, quiet: bool) -> None:
+              max_effects: tuple[str, ...], baseline_audit: Path | None, max_increase: float, stored_only: bool,
+              quiet: bool) -> None:
     """Counterfactual bias probes: judge the suite's examples and perturbed copies of them (each probe's
     run stored next to the unperturbed run), and report each probe's effect with a bootstrap interval,
     a paired test and a flag; writes audit.json and report.html under RESULTS_DIR/audits/."""
@@ -118,6 +125,24 @@ def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Pa
             if v is not None and abs(v - e.null_value) > limit_value:
                 failed.append(f"{e.probe}/{e.variant or ''}: {v:.3f} is more than {limit_value:g} from "
                               f"{e.null_value:g}")
+    if baseline_audit is not None:
+        from ..audit import compare_audits, load_audit
+
+        other = load_audit(baseline_audit)
+        comps = compare_audits(result, other, max_increase=max_increase, level=level, n_resamples=resamples,
+                               seed=seed)
+        click.echo(f"\nagainst the baseline audit of {other.judge} (candidate - baseline, paired over examples):")
+        click.echo("| probe | variant | candidate | baseline | difference | interval | p | worse |\n|---|---|---|---|---|---|---|---|")
+        for c in comps:
+            d = c.difference
+            ci = "–" if d.ci_low is None else f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
+            click.echo(f"| {c.probe} | {c.variant or ''} | {_f(c.candidate)} | {_f(c.baseline)} | {_f(d.value)} | "
+                       f"{ci} | {'–' if d.p_value is None else f'{d.p_value:.2g}'} | {'WORSE' if c.worse else 'no'} |")
+        failed += [f"{c.probe}/{c.variant or ''}: more biased than the baseline" for c in comps if c.worse]
     if failed:
         console.print("[red]gate failed[/red]: " + "; ".join(failed))
         raise SystemExit(1)
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:+.3f}"

@@ -51,6 +51,8 @@ class ProbeEffect(Frozen):
     n_reverse: int | None = None  # units that moved away from it
     n_units: int | None = None  # (example, order) units compared
     details: dict[str, float | int | str | None] = {}
+    #: the per-example values behind the effect (example id -> d_i), for comparing two judges' audits
+    per_example: dict[str, float] = {}
 
 
 def pick_score(winner: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -126,8 +128,7 @@ def target_shift(base_winner: np.ndarray, pert_winner: np.ndarray, target: np.nd
     b = pick_score(base_winner, target)
     p = pick_score(pert_winner, target)
     both = np.isfinite(b) & np.isfinite(p)
-    diff = np.where(both, p - b, np.nan)
-    d, _ = per_example(diff, example)
+    d, _ = per_example(shift_values(base_winner, pert_winner, target), example)
     est = mean_effect(d, level=level, n_resamples=n_resamples, seed=seed)
     flips = int(np.sum(both & (b < 1) & (p == 1)))
     back = int(np.sum(both & (b == 1) & (p < 1)))
@@ -139,10 +140,21 @@ def first_shift(shown_winner: np.ndarray, example: np.ndarray, *, level: float =
     """P(first shown) - P(second shown) over valid verdicts (a tie counts 0), per example then
     averaged. A judge that picks the first shown response with probability p and otherwise judges
     without regard to position scores p in expectation when both orders are judged."""
-    w = np.asarray(shown_winner, dtype=object)
-    v = np.where(w == "A", 1.0, np.where(w == "B", -1.0, np.where(w == "tie", 0.0, np.nan)))
-    d, _ = per_example(v, example)
+    d, _ = per_example(first_values(shown_winner), example)
     return mean_effect(d, level=level, n_resamples=n_resamples, seed=seed)
+
+
+def first_values(shown_winner: np.ndarray) -> np.ndarray:
+    """+1 first shown, -1 second shown, 0 a tie, NaN invalid."""
+    w = np.asarray(shown_winner, dtype=object)
+    return np.where(w == "A", 1.0, np.where(w == "B", -1.0, np.where(w == "tie", 0.0, np.nan)))
+
+
+def shift_values(base_winner: np.ndarray, pert_winner: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per unit: pick score of the target on the perturbed minus on the original (NaN if either is invalid)."""
+    b = pick_score(base_winner, target)
+    p = pick_score(pert_winner, target)
+    return np.where(np.isfinite(b) & np.isfinite(p), p - b, np.nan)
 
 
 def flip_indicator(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -196,3 +208,36 @@ def spread_ratio(judge: np.ndarray, gold: np.ndarray, *, level: float = DEFAULT_
         p = float(stats.pearsonr(s, t).pvalue)
     return Estimate(value=value, n=n, ci_low=lo, ci_high=hi, ci_level=level, method="percentile-bootstrap",
                     p_value=p)
+
+
+# --------------------------------------------------------------------------- two judges
+
+
+class EffectComparison(Frozen):
+    """One effect of a candidate judge's audit against the same effect of a baseline's, on the
+    examples both audits scored: the per-example difference (candidate - baseline) with the
+    bootstrap interval over examples and the sign test."""
+
+    probe: str
+    variant: str | None = None
+    candidate: float | None
+    baseline: float | None
+    difference: Estimate
+    worse: bool  # the candidate is further from no effect, by more than the allowed margin, significantly
+
+
+def compare_effects(candidate: ProbeEffect, baseline: ProbeEffect, *, max_increase: float = 0.0,
+                    level: float = DEFAULT_LEVEL, n_resamples: int = DEFAULT_RESAMPLES,
+                    seed: int | np.random.Generator = 0) -> EffectComparison:
+    common = sorted(set(candidate.per_example) & set(baseline.per_example))
+    diff = np.array([candidate.per_example[k] - baseline.per_example[k] for k in common], dtype=float)
+    est = mean_effect(diff, level=level, n_resamples=n_resamples, seed=seed)
+    c, b = candidate.estimate.value, baseline.estimate.value
+    worse = False
+    if c is not None and b is not None and est.value is not None and est.ci_low is not None:
+        away = abs(c - candidate.null_value) > abs(b - baseline.null_value)
+        toward_c = est.ci_low > 0 if c >= candidate.null_value else (est.ci_high or 0) < 0
+        worse = bool(away and toward_c and abs(est.value) > max_increase
+                     and est.p_value is not None and est.p_value < 1 - level)
+    return EffectComparison(probe=candidate.probe, variant=candidate.variant, candidate=c, baseline=b,
+                            difference=est, worse=worse)
