@@ -27,7 +27,8 @@ from . import runner
 from .backends.base import Backend
 from .errors import ConfigError
 from .manifest import ProbeRef
-from .metrics.stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, Estimate, rng_for, simultaneous_level
+from .metrics.interval import Score
+from .metrics.stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, rng_for, simultaneous_level
 from .probes import get_probe, probes_for
 from .probes.base import Probe, Variant, base_id
 from .probes.effects import (
@@ -290,7 +291,7 @@ class _Job:
     probe: Probe
     variant: str | None
     meaning: str
-    compute: Callable[[float, np.random.Generator], tuple[Estimate, dict[str, Any]]]
+    compute: Callable[[float, np.random.Generator], tuple[Score, dict[str, Any]]]
     flaggable: bool
     test: str | None
 
@@ -402,8 +403,8 @@ def _per_example(values: np.ndarray, ex: np.ndarray, ids: list[str]) -> dict[str
 
 
 def _shift_job(bw: np.ndarray, pw: np.ndarray, targets: np.ndarray, ex: np.ndarray, B: int,
-               ids: list[str]) -> Callable[[float, np.random.Generator], tuple[Estimate, dict[str, Any]]]:
-    def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
+               ids: list[str]) -> Callable[[float, np.random.Generator], tuple[Score, dict[str, Any]]]:
+    def compute(level: float, g: np.random.Generator) -> tuple[Score, dict[str, Any]]:
         est, n_flips, n_back, n_units = target_shift(bw, pw, targets, ex, level=level, n_resamples=B, seed=g)
         return est, {"n_flips": n_flips, "n_reverse": n_back, "n_units": n_units,
                      "per_example": _per_example(shift_values(bw, pw, targets), ex, ids)}
@@ -412,8 +413,8 @@ def _shift_job(bw: np.ndarray, pw: np.ndarray, targets: np.ndarray, ex: np.ndarr
 
 
 def _grade_job(d: np.ndarray, ex: np.ndarray, B: int,
-               ids: list[str]) -> Callable[[float, np.random.Generator], tuple[Estimate, dict[str, Any]]]:
-    def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
+               ids: list[str]) -> Callable[[float, np.random.Generator], tuple[Score, dict[str, Any]]]:
+    def compute(level: float, g: np.random.Generator) -> tuple[Score, dict[str, Any]]:
         per, _ = per_example(d, ex)
         return mean_effect(per, level=level, n_resamples=B, seed=g), {"n_units": int(np.isfinite(d).sum()),
                                                                        "per_example": _per_example(d, ex, ids)}
@@ -434,7 +435,7 @@ def _instability_job(probe: Probe, per_variant: dict[str, list[tuple[Judgment, J
     pw = np.array([t[2].winner for t in trip], dtype=object)
     ex = np.array([codes[t[0].example_id] for t in trip])
 
-    def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
+    def compute(level: float, g: np.random.Generator) -> tuple[Score, dict[str, Any]]:
         est, agree_r, agree_p = instability(bw, rw, pw, ex, level=level, n_resamples=B, seed=g)
         fr, fp = flip_indicator(bw, rw), flip_indicator(bw, pw)
         return est, {"n_units": len(trip), "per_example": _per_example(fp - fr, ex, list(codes)),
@@ -458,7 +459,7 @@ def _calibration_job(probe: Probe, rows: list[Judgment], codes: dict[str, int],
     y = np.array([1.0 if j.label == "A" else 0.0 for j in use])
     cl = np.array([codes[j.example_id] for j in use])
 
-    def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
+    def compute(level: float, g: np.random.Generator) -> tuple[Score, dict[str, Any]]:
         cal = soft_calibration(prob, y, cluster=cl, n_resamples=B, seed=g, level=level)
         return cal.ece, {"n_units": cal.n, "details": {"brier": cal.brier.value}}
 
@@ -486,10 +487,10 @@ def _self_preference_job(probe: Probe, base: runner.PreparedRun, rows: list[Judg
     if not any((a == own) != (b == own) for a, b in zip(sa, sb, strict=True)):
         return [], [], f"no pair has exactly one response from the judge's family {own!r}"
 
-    def compute(level: float, g: np.random.Generator) -> tuple[Estimate, dict[str, Any]]:
+    def compute(level: float, g: np.random.Generator) -> tuple[Score, dict[str, Any]]:
         seed = int(g.integers(2**31))
         sp = self_preference(w, sa, sb, own, gold=gold, level=level, seed=seed, n_resamples=cfg.n_resamples)
-        est = sp.excess or Estimate(value=None, n=0)
+        est = sp.excess or Score(value=None, n=0)
         return est, {"details": {"judge_family": own, "own_win_rate": sp.own_win_rate.value,
                                  "gold_own_win_rate": sp.gold_own_win_rate.value if sp.gold_own_win_rate else None}}
 

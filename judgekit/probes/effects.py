@@ -22,10 +22,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..metrics.interval import Score
 from ..metrics.stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
-    Estimate,
     binomial_test,
     bootstrap_rows,
     finite_or_none,
@@ -43,7 +43,7 @@ class ProbeEffect(Frozen):
     variant: str | None = None
     statistic: str
     meaning: str  # what the number is, in words
-    estimate: Estimate  # value, n (examples), interval at ``estimate.ci_level``, p_value of the paired test
+    estimate: Score  # value, n (examples), interval at ``estimate.ci_level``, p_value of the paired test
     null_value: float
     test: str | None = None  # the paired test behind p_value
     flagged: bool | None = None  # None: descriptive (nothing to flag against) or no interval
@@ -90,19 +90,19 @@ def sign_test(d: np.ndarray, null: float = 0.0) -> float | None:
 
 
 def mean_effect(d: Sequence[float] | np.ndarray, *, null: float = 0.0, level: float = DEFAULT_LEVEL,
-                n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator = 0) -> Estimate:
+                n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator = 0) -> Score:
     """Mean of per-example values with the percentile bootstrap over examples and the sign test."""
     x = np.asarray(d, dtype=float)
     x = x[np.isfinite(x)]
     n = int(x.size)
     if n == 0:
-        return Estimate(value=None, n=0)
+        return Score(value=None, n=0)
     res = bootstrap_rows(np.column_stack([x, np.ones(n)]), ratio, n_resamples=n_resamples, seed=seed, level=level)
     p = sign_test(x, null)
     return res.estimate(n).model_copy(update={"p_value": 1.0 if p is None else p})
 
 
-def flagged(est: Estimate, null: float, alpha: float | None = None) -> bool | None:
+def flagged(est: Score, null: float, alpha: float | None = None) -> bool | None:
     """True when the interval excludes the no-effect value (and, with ``alpha``, the paired test's
     p-value is below it too: with a handful of examples a bootstrap interval can exclude the null
     while no paired test could reject it)."""
@@ -119,7 +119,7 @@ def flagged(est: Estimate, null: float, alpha: float | None = None) -> bool | No
 
 def target_shift(base_winner: np.ndarray, pert_winner: np.ndarray, target: np.ndarray, example: np.ndarray, *,
                  level: float = DEFAULT_LEVEL, n_resamples: int = DEFAULT_RESAMPLES,
-                 seed: int | np.random.Generator = 0) -> tuple[Estimate, int, int, int]:
+                 seed: int | np.random.Generator = 0) -> tuple[Score, int, int, int]:
     """How much more often the judge picks the favoured response after the perturbation.
 
     One entry per (example, order) unit: the judge's un-swapped verdict on the original and on the
@@ -136,7 +136,7 @@ def target_shift(base_winner: np.ndarray, pert_winner: np.ndarray, target: np.nd
 
 
 def first_shift(shown_winner: np.ndarray, example: np.ndarray, *, level: float = DEFAULT_LEVEL,
-                n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator = 0) -> Estimate:
+                n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator = 0) -> Score:
     """P(first shown) - P(second shown) over valid verdicts (a tie counts 0), per example then
     averaged. A judge that picks the first shown response with probability p and otherwise judges
     without regard to position scores p in expectation when both orders are judged."""
@@ -167,7 +167,7 @@ def flip_indicator(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def instability(base_winner: np.ndarray, resample_winner: np.ndarray, perturbed_winner: np.ndarray,
                 example: np.ndarray, *, level: float = DEFAULT_LEVEL, n_resamples: int = DEFAULT_RESAMPLES,
-                seed: int | np.random.Generator = 0) -> tuple[Estimate, float | None, float | None]:
+                seed: int | np.random.Generator = 0) -> tuple[Score, float | None, float | None]:
     """Flip rate of the perturbed request against the original minus the flip rate of a plain
     resample against the original (both drawn the same way), per example then averaged; with the
     test-retest agreements (1 - flip rate) of the resample and of the perturbed request."""
@@ -182,7 +182,7 @@ def instability(base_winner: np.ndarray, resample_winner: np.ndarray, perturbed_
 
 
 def spread_ratio(judge: np.ndarray, gold: np.ndarray, *, level: float = DEFAULT_LEVEL,
-                 n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator = 0) -> Estimate:
+                 n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator = 0) -> Score:
     """sd(judge grades) / sd(gold grades) on the items with both (1 = same spread; below 1 the judge
     crowds its grades towards the middle), bootstrap over items; the p-value is the Pitman-Morgan
     test of equal variances of paired samples (corr(x + y, x - y) = 0, a t test on n - 2 df)."""
@@ -194,7 +194,7 @@ def spread_ratio(judge: np.ndarray, gold: np.ndarray, *, level: float = DEFAULT_
     x, y = x[ok], y[ok]
     n = int(x.size)
     if n < 3 or np.std(y) == 0:
-        return Estimate(value=None, n=n)
+        return Score(value=None, n=n)
     value = float(np.std(x, ddof=1) / np.std(y, ddof=1))
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     idx = resample_indices(n, n_resamples, rng)
@@ -206,7 +206,7 @@ def spread_ratio(judge: np.ndarray, gold: np.ndarray, *, level: float = DEFAULT_
         p = 0.0 if not math.isclose(value, 1.0) else 1.0
     else:
         p = float(stats.pearsonr(s, t).pvalue)
-    return Estimate(value=value, n=n, ci_low=lo, ci_high=hi, ci_level=level, method="percentile-bootstrap",
+    return Score(value=value, n=n, ci_low=lo, ci_high=hi, ci_level=level, method="percentile-bootstrap",
                     p_value=p)
 
 
@@ -222,7 +222,7 @@ class EffectComparison(Frozen):
     variant: str | None = None
     candidate: float | None
     baseline: float | None
-    difference: Estimate
+    difference: Score
     worse: bool  # the candidate is further from no effect, by more than the allowed margin, significantly
 
 
