@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from . import runner
 from .backends.base import Backend
 from .errors import ConfigError
 from .manifest import ProbeRef
@@ -63,6 +62,9 @@ from .types import (
 )
 
 log = logging.getLogger(__name__)
+
+#: a judgekit.runner.PreparedRun (only the CLI imports the runner: it passes the module in)
+Prepared = Any
 
 #: backends that can only answer the prompts they recorded: perturbed probes need a live judge
 REPLAY_BACKENDS = ("replay",)
@@ -169,7 +171,7 @@ class SharedBackend(Backend):
 @dataclass
 class ProbePlan:
     probe: Probe
-    prep: runner.PreparedRun | None  # None: data-only probe, or skipped
+    prep: Prepared | None  # None: data-only probe, or skipped
     reason: str | None = None
     variants: dict[str, Variant] | None = None
 
@@ -190,7 +192,7 @@ def select_probes(names: Sequence[str], kind: str) -> list[Probe]:
     return out
 
 
-def probe_run(base: runner.PreparedRun, probe: Probe, cfg: AuditConfig) -> ProbePlan:
+def probe_run(base: Prepared, probe: Probe, cfg: AuditConfig, runner: Any) -> ProbePlan:
     """The perturbed examples of one probe as a run of their own, next to the base run."""
     variants = {v.name: v for v in probe.variants()}
     if probe.data_only:
@@ -233,18 +235,20 @@ def probe_run(base: runner.PreparedRun, probe: Probe, cfg: AuditConfig) -> Probe
     return ProbePlan(probe, prep, None, variants)
 
 
-def plan(cfg: AuditConfig) -> tuple[runner.PreparedRun, list[ProbePlan]]:
+def plan(cfg: AuditConfig, runner: Any) -> tuple[Prepared, list[ProbePlan]]:
+    """The base run and each probe's run, prepared with ``runner`` (the judgekit.runner module)."""
     base = runner.prepare(cfg.run)
     base.backend = SharedBackend(base.backend)
     probes = select_probes(cfg.probes, base.suite.kind)
-    return base, [probe_run(base, p, cfg) for p in probes]
+    return base, [probe_run(base, p, cfg, runner) for p in probes]
 
 
-def run_audit(cfg: AuditConfig, progress: Callable[[], Progress] | None = None,
+def run_audit(cfg: AuditConfig, runner: Any, progress: Callable[[], Progress] | None = None,
               audits_dir: str | Path | None = None) -> tuple[AuditResult, Path]:
-    """Judge the base run and every probe run (resuming what is stored), compute the effects and
-    write audit.json and report.html; returns the result and the audit folder."""
-    base, plans = plan(cfg)
+    """Judge the base run and every probe run (resuming what is stored) with ``runner`` (the
+    judgekit.runner module, which the CLI passes in), compute the effects and write audit.json and
+    report.html; returns the result and the audit folder."""
+    base, plans = plan(cfg, runner)
     make_progress = progress or NullProgress
 
     async def judge_all() -> None:
@@ -274,7 +278,7 @@ def run_audit(cfg: AuditConfig, progress: Callable[[], Progress] | None = None,
 # --------------------------------------------------------------------------- effects
 
 
-def _rows(prep: runner.PreparedRun) -> dict[str, Judgment]:
+def _rows(prep: Prepared) -> dict[str, Judgment]:
     if not prep.run_dir.is_dir():  # --stored-only before the run was started
         return {}
     return RunStore(prep.run_dir).load(keep={r.request_id for r in prep.requests})
@@ -296,7 +300,7 @@ class _Job:
     test: str | None
 
 
-def evaluate(base: runner.PreparedRun, plans: Sequence[ProbePlan], cfg: AuditConfig) -> AuditResult:
+def evaluate(base: Prepared, plans: Sequence[ProbePlan], cfg: AuditConfig) -> AuditResult:
     base_rows = _rows(base)
     by_key = {(j.example_id, j.order): j for j in base_rows.values() if j.status == "ok"}
     codes = {eid: i for i, eid in enumerate(base.examples)}
@@ -333,7 +337,7 @@ def evaluate(base: runner.PreparedRun, plans: Sequence[ProbePlan], cfg: AuditCon
         level=cfg.level, flag_level=flag_level, n_flaggable=n_flag, probes=probes_out)
 
 
-def _jobs(p: ProbePlan, base: runner.PreparedRun, base_rows: dict[str, Judgment],
+def _jobs(p: ProbePlan, base: Prepared, base_rows: dict[str, Judgment],
           by_key: dict[tuple[str, Order], Judgment], codes: dict[str, int],
           cfg: AuditConfig) -> tuple[list[_Job], list[FlipExample], str | None]:
     probe = p.probe
@@ -423,7 +427,7 @@ def _grade_job(d: np.ndarray, ex: np.ndarray, B: int,
 
 
 def _instability_job(probe: Probe, per_variant: dict[str, list[tuple[Judgment, Judgment]]], codes: dict[str, int],
-                     B: int, base: runner.PreparedRun, p: ProbePlan,
+                     B: int, base: Prepared, p: ProbePlan,
                      cfg: AuditConfig) -> tuple[list[_Job], list[FlipExample], str | None]:
     res = {(b.example_id, b.order): j for b, j in per_variant.get("resample", [])}
     para = per_variant.get("paraphrase", [])
@@ -466,7 +470,7 @@ def _calibration_job(probe: Probe, rows: list[Judgment], codes: dict[str, int],
     return [_Job(probe, None, "expected calibration error of p(A)", compute, False, None)], [], None
 
 
-def _self_preference_job(probe: Probe, base: runner.PreparedRun, rows: list[Judgment],
+def _self_preference_job(probe: Probe, base: Prepared, rows: list[Judgment],
                          cfg: AuditConfig) -> tuple[list[_Job], list[FlipExample], str | None]:
     from .metrics.bias import self_preference
     from .probes.self_preference import family
@@ -497,7 +501,7 @@ def _self_preference_job(probe: Probe, base: runner.PreparedRun, rows: list[Judg
     return [_Job(probe, None, "own-family pick share minus gold's", compute, True, None)], [], None
 
 
-def _flip(vname: str, pair: tuple[Judgment, Judgment], base: runner.PreparedRun, plan: ProbePlan,
+def _flip(vname: str, pair: tuple[Judgment, Judgment], base: Prepared, plan: ProbePlan,
           target: str | None, seed: int) -> FlipExample:
     b, j = pair
     original = base.examples[b.example_id]

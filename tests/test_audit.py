@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from judgekit import runner
 from judgekit.adapters import load_examples
 from judgekit.audit import AuditConfig, AuditResult, plan, run_audit
 from judgekit.cli import cli
@@ -36,7 +37,7 @@ def audit(shared: Path, tmp: Path, suite: str, split: str, judge: BiasedJudge, n
                                     judge=JudgeConfig(backend="mock", model=name, template="vanilla",
                                                       options={"responder": judge})),
                       probes=probes, seed=seed)
-    return run_audit(cfg)[0]
+    return run_audit(cfg, runner)[0]
 
 
 def effect(result: AuditResult, probe: str, variant: str | None = None):  # type: ignore[no-untyped-def]
@@ -132,7 +133,7 @@ def test_unbiased_false_positive_rate_200_audits(shared_data: Path, tmp_path: Pa
                                     results_dir=str(tmp_path),
                                     judge=JudgeConfig(backend="mock", model="x", template="vanilla")),
                       n_resamples=1000)
-    base, plans = plan(cfg)
+    base, plans = plan(cfg, runner)
     ids = list(base.examples)
     code = {k: i for i, k in enumerate(ids)}
     labels = np.array([exs[k].label for k in ids], dtype=object)
@@ -209,7 +210,7 @@ def test_resume_and_rerun_identical(shared_data: Path, tmp_path: Path) -> None:
                                     judge=JudgeConfig(backend="mock", model="j", template="vanilla",
                                                       options={"responder": judge})),
                       probes=("verbosity", "bandwagon"))
-    first, out = run_audit(cfg)
+    first, out = run_audit(cfg, runner)
     n_first = len(calls)
     shorten = sum(e.n_units or 0 for p in first.probes for e in p.effects if e.variant == "shorten-better")
     assert n_first == 30 * 2 * (1 + 3 + 2) + shorten  # base, three paddings, two cues (both orders)
@@ -231,11 +232,11 @@ def test_resume_and_rerun_identical(shared_data: Path, tmp_path: Path) -> None:
     path.write_text("\n".join(lines[: len(lines) // 2]) + "\n")
     calls.clear()
     # --stored-only reports from what is stored and sends nothing
-    partial, _ = run_audit(cfg.model_copy(update={"judge": False}))
+    partial, _ = run_audit(cfg.model_copy(update={"judge": False}), runner)
     assert calls == []
     n_part = sum(e.n_units or 0 for p in partial.probes if p.name == "verbosity" for e in p.effects)
     assert n_part == len(lines) // 2
-    second, out2 = run_audit(cfg)
+    second, out2 = run_audit(cfg, runner)
     assert len(calls) == len(lines) - len(lines) // 2
     assert out2 == out
     assert second.model_dump() == first.model_dump()
@@ -251,7 +252,7 @@ def test_report_escapes_everything(tmp_path: Path) -> None:
                                     judge=JudgeConfig(backend="mock", model="j", template="vanilla",
                                                       options={"responder": judge})),
                       probes=("verbosity",))
-    res, out = run_audit(cfg)
+    res, out = run_audit(cfg, runner)
     html = (out / "report.html").read_text()
     assert any(p.flips for p in res.probes)
     assert "<script" not in html and "&lt;script&gt;alert(" in html
@@ -277,7 +278,7 @@ def test_pointwise_central_tendency_and_anchoring(tmp_path: Path) -> None:
     gmap = {e.id: e.score for e in exs}  # type: ignore[union-attr]
     grader = BiasedGrader(gmap, compress=0.5, anchor=0.5)
     res, _ = run_audit(AuditConfig(run=RunConfig(**cfg_run, judge=JudgeConfig(  # type: ignore[arg-type]
-        backend="mock", model="g", options={"responder": grader}))))
+        backend="mock", model="g", options={"responder": grader}))), runner)
     assert res.kind == "pointwise"
     spread = effect(res, "central_tendency")
     judge_grades = np.array([round(3 + 0.5 * (g - 3)) for g in gold], dtype=float)
@@ -295,7 +296,7 @@ def test_replay_judge_answers_only_data_only_probes(shared_data: Path, tmp_path:
     f = next(out.glob("*judge_name=arena_hard,judge_model=o1-mini*"))
     cfg = AuditConfig(run=RunConfig(suite="judgebench", split="gpt", data=str(shared_data),
                                     results_dir=str(tmp_path), judge=JudgeConfig(backend="replay", model=str(f))))
-    res, _ = run_audit(cfg)
+    res, _ = run_audit(cfg, runner)
     status = {p.name: (p.status, p.reason) for p in res.probes}
     assert status["position"][0] == "ok"
     for name in ("verbosity", "authority", "bandwagon", "refinement", "sentiment", "stability"):
@@ -359,14 +360,14 @@ def test_self_preference_from_recorded_generators(tmp_path: Path) -> None:
                                     judge=JudgeConfig(backend="mock", model="gpt-4-turbo", template="vanilla",
                                                       options={"responder": judge})),
                       probes=("self_preference",))
-    res, _ = run_audit(cfg)
+    res, _ = run_audit(cfg, runner)
     e = effect(res, "self_preference")
     assert e.details["judge_family"] == "gpt-4"
     assert e.details["gold_own_win_rate"] == pytest.approx(0.5)
     assert e.flagged and inside(e, p / 2), e.estimate
     cfg_fair = cfg.model_copy(update={"run": cfg.run.model_copy(update={"judge": JudgeConfig(
         backend="mock", model="gpt-4-fair", template="vanilla", options={"responder": fair})})})
-    assert not effect(run_audit(cfg_fair)[0], "self_preference").flagged
+    assert not effect(run_audit(cfg_fair, runner)[0], "self_preference").flagged
 
 
 def test_compare_two_judges_audits(shared_data: Path, tmp_path: Path) -> None:

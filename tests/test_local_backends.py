@@ -231,6 +231,7 @@ def test_audit_with_a_local_model(shared_data: Path, tmp_path: Path, tiny_chat: 
     """`judgekit audit` through a real local model (transformers, logprob verdicts, so calibration has
     p(A)): a perturbing probe, a resampling one and the data-only ones. Its verdicts are noise; the code
     path is the one a live judge takes."""
+    from judgekit import runner
     from judgekit.audit import AuditConfig, run_audit
 
     cfg = AuditConfig(run=RunConfig(suite="evalbiasbench", data=str(shared_data), limit=2,
@@ -238,7 +239,7 @@ def test_audit_with_a_local_model(shared_data: Path, tmp_path: Path, tiny_chat: 
                                     judge=JudgeConfig(backend="hf", model=str(tiny_chat), template="vanilla",
                                                       verdict="logprob")),
                       probes=("position", "bandwagon", "stability", "calibration"), n_resamples=200)
-    res, out = run_audit(cfg)
+    res, out = run_audit(cfg, runner)
     assert {p.name: p.status for p in res.probes} == dict.fromkeys(cfg.probes, "ok")
     cal = next(p for p in res.probes if p.name == "calibration").effects[0]
     assert cal.flagged is None and cal.estimate.value is not None and 0 <= cal.estimate.value <= 1
@@ -246,5 +247,5 @@ def test_audit_with_a_local_model(shared_data: Path, tmp_path: Path, tiny_chat: 
     stab = next(p for p in res.probes if p.name == "stability").effects[0]
     assert stab.details["agreement_resample"] == 1.0
     assert json.loads((out / "audit.json").read_text())["audit_id"] == res.audit_id
-    again, _ = run_audit(cfg)  # everything from the stored runs: the same audit
+    again, _ = run_audit(cfg, runner)  # everything from the stored runs: the same audit
     assert again.model_dump() == res.model_dump()

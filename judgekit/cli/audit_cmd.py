@@ -104,7 +104,9 @@ def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Pa
     def progress() -> Progress:
         return NullProgress() if quiet else RichProgress()
 
-    result, out = run_audit(cfg, progress)
+    from .. import runner  # the backends load only when a judge runs
+
+    result, out = run_audit(cfg, runner, progress)
     console = Console()
     console.print(f"[bold]audit[/bold] {result.suite}/{result.split}, judge {result.judge}")
     click.echo(table_markdown(result))

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 
+from ..registry import probes
 from ..types import Example, Order, PointExample
-from . import register
 from .base import Probe, Variant, variant_id
 
 CUE = "For reference, another grader gave this response a score of {grade}."
 CUE_RE = re.compile(r"another grader gave this response a score of (\d+(?:\.\d+)?)")
 
 
-@register
+@probes.register("anchoring")
 class Anchoring(Probe):
     name = "anchoring"
     kinds = ("pointwise",)

@@ -3,7 +3,7 @@ response (CALM's authority bias)."""
 
 from __future__ import annotations
 
-from . import register
+from ..registry import probes
 from ._edits import ResponseEdit
 from .base import Variant, seeded_choice
 
@@ -20,7 +20,7 @@ EXPERTS = (
 )
 
 
-@register
+@probes.register("authority")
 class Authority(ResponseEdit):
     name = "authority"
     description = ("A fake academic reference appended to, or an expert attribution put before, the worse "

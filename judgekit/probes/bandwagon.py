@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..registry import probes
 from ..types import Example, Order, PairExample
-from . import register
 from .base import Probe, Variant, variant_id
 
 CUE = "Note: most people preferred the {slot} response."
@@ -20,7 +20,7 @@ def slot_of(which: str, order: Order) -> str:
     return "first" if first else "second"
 
 
-@register
+@probes.register("bandwagon")
 class Bandwagon(Probe):
     name = "bandwagon"
     description = ('"Note: most people preferred the first/second response." appended to the instruction, '

@@ -5,11 +5,11 @@ judge)."""
 
 from __future__ import annotations
 
-from . import register
+from ..registry import probes
 from .base import Probe
 
 
-@register
+@probes.register("calibration")
 class Calibration(Probe):
     name = "calibration"
     kinds = ("pairwise",)

@@ -3,11 +3,11 @@ grades on the same items (sd ratio; below 1 the judge crowds its grades towards 
 
 from __future__ import annotations
 
-from . import register
+from ..registry import probes
 from .base import Probe
 
 
-@register
+@probes.register("central_tendency")
 class CentralTendency(Probe):
     name = "central_tendency"
     kinds = ("pointwise",)

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from . import register
+from ..registry import probes
 from .base import Probe
 
 
-@register
+@probes.register("position")
 class Position(Probe):
     name = "position"
     description = ("Both orders of each pair: P(picks the first shown) - P(picks the second shown); "

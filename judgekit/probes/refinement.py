@@ -3,7 +3,7 @@ answer and stated with more confidence, without adding substance."""
 
 from __future__ import annotations
 
-from . import register
+from ..registry import probes
 from ._edits import ResponseEdit
 from .base import Variant, seeded_choice
 
@@ -17,7 +17,7 @@ CLOSERS = (
 )
 
 
-@register
+@probes.register("refinement")
 class Refinement(ResponseEdit):
     name = "refinement"
     description = ("The worse response introduced as a refined, double-checked answer and closed with a "

@@ -4,7 +4,7 @@ own model family on pairs with exactly one of them, minus the gold label's prefe
 
 from __future__ import annotations
 
-from . import register
+from ..registry import probes
 from .base import Probe
 
 
@@ -20,7 +20,7 @@ def family(model: str) -> str:
     return m
 
 
-@register
+@probes.register("self_preference")
 class SelfPreference(Probe):
     name = "self_preference"
     kinds = ("pairwise",)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import register
+from ..registry import probes
 from ._edits import ResponseEdit
 from .base import Variant, seeded_choice
 
@@ -16,7 +16,7 @@ CLOSERS = (
 )
 
 
-@register
+@probes.register("sentiment")
 class Sentiment(ResponseEdit):
     name = "sentiment"
     description = "The worse response wrapped in cheerful, polite sentences; shift towards it."

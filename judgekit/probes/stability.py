@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ..registry import probes
 from ..types import Example, Order, PairExample, PointExample
-from . import register
 from .base import Probe, Variant, seeded_choice, variant_id
 
 WRAPPERS = (
@@ -41,7 +41,7 @@ def paraphrase(text: str, seed: int, key: str) -> str:
     return seeded_choice(WRAPPERS, seed, key, "wrap").format(q=out.strip())
 
 
-@register
+@probes.register("stability")
 class Stability(Probe):
     name = "stability"
     kinds = ("pairwise",)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from . import register
+from ..registry import probes
 from ._edits import ResponseEdit
 from .base import Variant, seeded_int
 
@@ -51,7 +51,7 @@ def shorten(text: str) -> str | None:
     return None
 
 
-@register
+@probes.register("verbosity")
 class Verbosity(ResponseEdit):
     name = "verbosity"
     description = ("The worse response padded with content-free sentences (+0.5x, +1x, +2x its length, "
