@@ -47,6 +47,8 @@ class ParserSpec(Frozen):
     pattern: str | None = None
     # score: the valid grades [low, high]; a grade outside is invalid
     range: tuple[float, float] | None = None
+    # score: words the pattern's group may match -> their grade (e.g. correct: 1, incorrect: 0)
+    grades: dict[str, float] = Field(default_factory=dict)
 
 
 class LogprobSpec(Frozen):
@@ -238,10 +240,16 @@ def _parse_score(p: ParserSpec, text: str) -> Verdict:
     matches = [m for m in matches if m != ""]
     if not matches:
         return Verdict(winner="invalid", raw=text, reason="no grade found")
-    if p.select == "unique" and len({float(m) for m in matches}) > 1:
+    if p.select == "unique" and len({_normalise(m, p) if p.grades else float(m) for m in matches}) > 1:
         return Verdict(winner="invalid", raw=text, reason=f"conflicting grades: {sorted(set(matches))}")
     label = matches[-1] if p.select == "last" else matches[0]
-    value = float(label)
+    if p.grades:
+        table = {_normalise(k, p): v for k, v in p.grades.items()}
+        if _normalise(label, p) not in table:
+            return Verdict(winner="invalid", label=label, raw=text, reason=f"unknown grade {label!r}")
+        value = float(table[_normalise(label, p)])
+    else:
+        value = float(label)
     if p.range is not None and not p.range[0] <= value <= p.range[1]:
         return Verdict(winner="invalid", label=label, raw=text,
                        reason=f"grade {label} outside {p.range[0]:g}..{p.range[1]:g}")

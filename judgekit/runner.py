@@ -29,8 +29,9 @@ from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import orders_for
 from .redact import register_options
+from .sampling import SAMPLES_FILE, batches_for, expand_samples, report_for_run
 from .scoring import metrics_document, score_rows, suite_report
-from .store import JudgeClock, RunStore, run_dir_for
+from .store import JudgeClock, RunStore, run_dir_for, write_json_atomic
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
@@ -112,14 +113,17 @@ def build_requests(examples: Sequence[Example], template: Template, sampling: Sa
         for order in orders:
             swapped = order == "BA"
             messages, prompt = template.render(ex, swapped=swapped)
+            references: tuple[str, ...] = ()
             if isinstance(ex, PointExample):
                 responses: tuple[str, ...] = (ex.response,)
+                references = tuple(ex.metadata.get("references") or ([ex.reference] if ex.reference else []))
             else:
                 responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
             requests.append(JudgeRequest(
                 request_id=f"{ex.id}#{order}", example_id=ex.id, order=order, messages=messages,
                 prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
-                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses))
+                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses,
+                references=references))
     return requests
 
 
@@ -171,6 +175,7 @@ def prepare(config: RunConfig) -> PreparedRun:
         raise ConfigError(f"backend {config.judge.backend!r} cannot give {mode!r} verdicts; it supports: "
                           f"{', '.join(backend.verdict_modes)}")
     requests = build_requests(list(examples.values()), template, sampling, swap, config.single_order, mode)
+    requests = expand_samples(requests, config.samples)
     sampling = requests[0].sampling if requests else sampling
 
     identity = {
@@ -181,6 +186,7 @@ def prepare(config: RunConfig) -> PreparedRun:
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
         **({"suite_args": jsonable(config.suite_args)} if config.suite_args else {}),
+        **({"samples": config.samples} if config.samples > 1 else {}),
     }
     fingerprint = sha(identity)
     run_id = config.run_id or f"{suite.name}-{split}-{slug(backend.display_name)}-{fingerprint[:8]}"
@@ -227,7 +233,7 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
         else:
             to_send.append((req, key))
 
-    batches = [to_send[i:i + backend.batch_size] for i in range(0, len(to_send), backend.batch_size)]
+    batches = batches_for(to_send, backend.batch_size, getattr(backend, "supports_n", False))
     queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
     for b in batches:
         queue.put_nowait(b)
@@ -292,7 +298,11 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
+    extra: dict[str, Any] = {}
+    if prep.config.samples > 1:
+        extra["sampling"] = report_for_run(rows.values(), prep.manifest)
+        write_json_atomic(prep.run_dir / SAMPLES_FILE, extra["sampling"].model_dump(mode="json"))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
                      n_sent=counts["sent"], n_failed=metrics.n_failed, report=report,
-                     n_missing=len(prep.requests) - len(rows))
+                     n_missing=len(prep.requests) - len(rows), extra=extra)

@@ -14,6 +14,7 @@ import click
 from .. import __version__
 from ..errors import DISTRIBUTION, JudgekitError
 from ..redact import install_log_filter, redact_text
+from .audit_cmd import audit_cmd
 from .import_cmd import import_cmd
 from .leaderboard_cmd import leaderboard_cmd
 from .list_cmd import list_cmd
@@ -52,6 +53,7 @@ cli.add_command(import_cmd)
 cli.add_command(leaderboard_cmd)
 cli.add_command(validate_cmd)
 cli.add_command(report_cmd)
+cli.add_command(audit_cmd)
 
 
 _terminated = False

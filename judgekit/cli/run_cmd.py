@@ -32,11 +32,16 @@ Examples:
               "several separated by commas (judgebench,rewardbench,llmbar), each as SUITE or SUITE:SPLIT.")
 @click.option("--split", default=None, help="Split of the suite (judgebench: gpt or claude); with several "
               "suites, write SUITE:SPLIT instead.")
-@click.option("--judge", default=None, help="BACKEND:MODEL: openai:MODEL (any OpenAI-compatible server), "
-              "vllm:MODEL_OR_PATH (vLLM's offline engine), vllm-server:MODEL (judgekit starts vllm serve), "
+@click.option("--judge", "judges", multiple=True, help="BACKEND:MODEL: openai:MODEL (any OpenAI-compatible "
+              "server), vllm:MODEL_OR_PATH (vLLM's offline engine), vllm-server:MODEL (judgekit starts vllm serve), "
               "hf:MODEL_OR_PATH (transformers), rm:MODEL (reward model), replay:FILE_OR_RUN_DIR (recorded "
               "judgments), mock:TEXT (answers TEXT, for dry runs). Default: SmolLM2-135M-Instruct on "
-              "transformers, a weak judge that runs on any CPU.")
+              "transformers, a weak judge that runs on any CPU. Given several times: a jury of those judges "
+              "(see --jury-aggregation).")
+@click.option("--jury", "jury_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Jury YAML: name, aggregation and members (each a judge config with an optional weight).")
+@click.option("--jury-aggregation", type=click.Choice(["majority", "weighted", "mean_prob"]), default=None,
+              help="How a jury's verdicts combine (default majority; a --jury file may name its own).")
 @click.option("--judge-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML judge config: backend, model, template, sampling, options.")
 @click.option("--template", default=None, help="Prompt template name or .j2 path (default: the "
@@ -56,6 +61,9 @@ Examples:
               help="Most tokens the judge may generate per request (default: the template's).")
 @click.option("--seed", type=int, default=None,
               help="Sampling seed sent to the backend (where it supports one); part of the cache key.")
+@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Verdicts drawn per request (needs --temperature > 0); reports the majority-of-k accuracy "
+              "curve and test-retest agreement from the stored samples.")
 @click.option("--concurrency", type=int, default=32, show_default=True, help="Requests in flight.")
 @click.option("--max-retries", type=int, default=6, show_default=True,
               help="Retries per request on 429, 5xx, timeouts and dropped connections, with exponential "
@@ -92,10 +100,11 @@ Examples:
 @click.option("--revision", default=None, help="generic suite: the hub dataset's revision (a commit hash "
               "pins it).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path | None,
+def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: Path | None,
+            jury_aggregation: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
             random_order: bool, base_url: str | None, api_key_env: str | None,
-            temperature: float | None, max_tokens: int | None, seed: int | None, concurrency: int,
+            temperature: float | None, max_tokens: int | None, seed: int | None, samples: int, concurrency: int,
             max_retries: int, timeout: float | None, verdict: str | None, engine_args: tuple[str, ...],
             backend_options: tuple[str, ...], reparse: bool, run_id: str | None,
             results_dir: str, cache_path: str | None, no_cache: bool, fields: tuple[str, ...],
@@ -113,18 +122,27 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
     targets = suite_targets(suite, split)
     if run_id is not None and len(targets) > 1:
         raise ConfigError("--run-id names one run; with several suites leave it out (each run gets its own)")
-    judge_cfg = make_judge_config(judge, judge_config, template, sampling, options)
+    judge_cfgs = [make_judge_config(j, judge_config, template, sampling, options) for j in judges or (None,)]
     if verdict is not None:
-        judge_cfg = judge_cfg.model_copy(update={"verdict": verdict})
+        judge_cfgs = [c.model_copy(update={"verdict": verdict}) for c in judge_cfgs]
+    judge_cfg = judge_cfgs[0]
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
     configs = [RunConfig(
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
         swap=False if single_order else None,
         single_order="random" if random_order else "original",
-        limit=limit, run_id=run_id, results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
+        limit=limit, samples=samples, run_id=run_id, results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
         concurrency=concurrency, retry=RetryPolicy(max_retries=max_retries),
     ) for name, target_split in targets]
     console = Console()
+    if jury_file is not None or len(judge_cfgs) > 1:
+        from ._jury import jury_config, run_jury_cmd
+
+        jury = jury_config(jury_file, judge_cfgs if judges else [], jury_aggregation)
+        failed = sum(run_jury_cmd(c, jury, quiet, console) for c in configs)
+        if failed:
+            raise SystemExit(1)
+        return
     from .. import runner  # the backends load only when a judge runs
 
     preps = [runner.prepare(c) for c in configs]  # every suite's data and template checked up front
@@ -144,6 +162,10 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         result = asyncio.run(runner.execute(prep, progress))
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"
         print_run(result.metrics, result.report, title, console)
+        if "sampling" in result.extra:
+            from ._sampling import print_sampling
+
+            print_sampling(result.extra["sampling"], console)
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
