@@ -11,7 +11,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from .types import (
     Completion,
     Example,
     JudgeRequest,
+    Judgment,
     Order,
     PairExample,
     PointExample,
@@ -53,11 +54,24 @@ class PreparedRun:
     template: Template
     backend: Backend
     swap: bool
-    requests: list[JudgeRequest]
+    plan: RequestPlan  # how to make each request (rendered on demand, in windows, not held)
     examples: dict[str, Example]
     run_id: str
     run_dir: Path
     manifest: RunManifest
+
+    @property
+    def n_requests(self) -> int:
+        return len(self.plan.ids)
+
+    @property
+    def requests(self) -> list[JudgeRequest]:
+        """Every request, rendered at once (the runner streams them instead: :meth:`iter_requests`)."""
+        return list(self.iter_requests())
+
+    def iter_requests(self, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[JudgeRequest]:
+        """The run's requests in order, rendered one example at a time, leaving out ``skip`` (ids)."""
+        return self.plan.iter_requests(self.examples.values(), skip)
 
 
 @dataclass
@@ -87,37 +101,72 @@ def resolve_template(config: RunConfig, suite: SuiteSpec, backend: Backend,
     return load_template(name or split_default or suite.default_template)
 
 
-def build_requests(examples: Sequence[Example], template: Template, sampling: SamplingParams,
-                   swap: bool, single_order: str, mode: VerdictMode = "generate") -> list[JudgeRequest]:
+@dataclass
+class RequestPlan:
+    """What every request of a run shares (template, sampling, verdict mode) and the ids of the
+    requests in order; :meth:`iter_requests` renders them one example at a time, so a run holds
+    only the requests in flight, never all of its rendered prompts."""
+
+    template: Template
+    sampling: SamplingParams
+    swap: bool
+    single_order: str
+    mode: VerdictMode = "generate"
     prefill: str | None = None
     choices: tuple[str, ...] = ()
-    if mode == "logprob":
-        if template.spec.logprob is None:
-            raise ConfigError(f"--verdict logprob: template {template.name!r} has no label tokens to read "
-                              "(no `logprob:` block in its sidecar); its verdict comes after a critique, "
-                              "so use --verdict generate")
-        prefill, choices = template.spec.logprob.prefill, tuple(template.spec.logprob.choices)
-        sampling = sampling.model_copy(update={"max_tokens": 1, "temperature": 0.0})
-    elif mode == "constrained":
-        choices = tuple(template.constrained_labels())
-        sampling = sampling.model_copy(update={"max_tokens": 32, "temperature": 0.0})
-    requests = []
-    for ex in examples:
+    ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def make(cls, examples: Iterable[Example], template: Template, sampling: SamplingParams, swap: bool,
+             single_order: str, mode: VerdictMode = "generate") -> RequestPlan:
+        prefill: str | None = None
+        choices: tuple[str, ...] = ()
+        if mode == "logprob":
+            if template.spec.logprob is None:
+                raise ConfigError(f"--verdict logprob: template {template.name!r} has no label tokens to read "
+                                  "(no `logprob:` block in its sidecar); its verdict comes after a critique, "
+                                  "so use --verdict generate")
+            prefill, choices = template.spec.logprob.prefill, tuple(template.spec.logprob.choices)
+            sampling = sampling.model_copy(update={"max_tokens": 1, "temperature": 0.0})
+        elif mode == "constrained":
+            choices = tuple(template.constrained_labels())
+            sampling = sampling.model_copy(update={"max_tokens": 32, "temperature": 0.0})
+        plan = cls(template, sampling, swap, single_order, mode, prefill, choices)
+        plan.ids = [f"{ex.id}#{order}" for ex in examples for order in plan.orders(ex)]
+        return plan
+
+    def orders(self, ex: Example) -> list[Order]:
         # a pointwise example is judged once, in its only order
-        orders: list[Order] = (["AB"] if isinstance(ex, PointExample)
-                               else orders_for(ex, swap, single_order))  # type: ignore[arg-type]
-        for order in orders:
-            swapped = order == "BA"
-            messages, prompt = template.render(ex, swapped=swapped)
-            if isinstance(ex, PointExample):
-                responses: tuple[str, ...] = (ex.response,)
-            else:
-                responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
-            requests.append(JudgeRequest(
-                request_id=f"{ex.id}#{order}", example_id=ex.id, order=order, messages=messages,
-                prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
-                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses))
-    return requests
+        if isinstance(ex, PointExample):
+            return ["AB"]
+        return orders_for(ex, self.swap, self.single_order)  # type: ignore[arg-type]
+
+    def iter_requests(self, examples: Iterable[Example], skip: set[str] | frozenset[str] = frozenset()
+                      ) -> Iterator[JudgeRequest]:
+        template, sampling = self.template, self.sampling
+        for ex in examples:
+            for order in self.orders(ex):
+                request_id = f"{ex.id}#{order}"
+                if request_id in skip:
+                    continue
+                swapped = order == "BA"
+                messages, prompt = template.render(ex, swapped=swapped)
+                if isinstance(ex, PointExample):
+                    responses: tuple[str, ...] = (ex.response,)
+                else:
+                    responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
+                yield JudgeRequest(
+                    request_id=request_id, example_id=ex.id, order=order, messages=messages,
+                    prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
+                    mode=self.mode, prefill=self.prefill, choices=self.choices, question=ex.prompt,
+                    responses=responses)
+
+
+def build_requests(examples: Sequence[Example], template: Template, sampling: SamplingParams,
+                   swap: bool, single_order: str, mode: VerdictMode = "generate") -> list[JudgeRequest]:
+    """Every request for these examples, rendered at once (see :class:`RequestPlan`)."""
+    plan = RequestPlan.make(examples, template, sampling, swap, single_order, mode)
+    return list(plan.iter_requests(examples))
 
 
 def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
@@ -157,8 +206,12 @@ def prepare(config: RunConfig) -> PreparedRun:
     if mode not in backend.verdict_modes:
         raise ConfigError(f"backend {config.judge.backend!r} cannot give {mode!r} verdicts; it supports: "
                           f"{', '.join(backend.verdict_modes)}")
-    requests = build_requests(list(examples.values()), template, sampling, swap, config.single_order, mode)
-    sampling = requests[0].sampling if requests else sampling
+    plan = RequestPlan.make(examples.values(), template, sampling, swap, config.single_order, mode)
+    sampling = plan.sampling
+    # the requests are rendered as the run goes: render the first example's now, so that a template
+    # that needs a field the data lacks stops here, before anything is sent
+    for _ in zip(range(2), plan.iter_requests(examples.values()), strict=False):
+        pass
 
     identity = {
         "suite": suite.name, "split": split,
@@ -177,57 +230,77 @@ def prepare(config: RunConfig) -> PreparedRun:
                        config=jsonable(config.judge.model_dump())),
         template=TemplateRef(name=template.name, hash=template.hash, parser_version=PARSER_VERSION, verdict=mode),
         sampling=sampling.model_dump(mode="json"), swap=swap, single_order=config.single_order,
-        n_requests=len(requests), config=jsonable(config.model_dump()))
-    return PreparedRun(config, suite, split, data, template, backend, swap, requests, examples, run_id,
+        n_requests=len(plan.ids), config=jsonable(config.model_dump()))
+    return PreparedRun(config, suite, split, data, template, backend, swap, plan, examples, run_id,
                        run_dir, manifest)
 
 
 # --------------------------------------------------------------------------- judging
 
 
-async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore,
-                 cache: CompletionCache | None, progress: Progress, counts: dict[str, int]) -> None:
+WINDOW_BATCHES = 4  # batches rendered ahead per worker: what a run holds beyond the requests in flight
+
+
+async def _judge(prep: PreparedRun, pending: Iterator[JudgeRequest], n_pending: int, store: RunStore,
+                 cache: CompletionCache | None, progress: Progress, counts: dict[str, int],
+                 made: dict[str, Judgment]) -> None:
+    """Judge the pending requests, streaming: a producer renders them (and answers cache hits)
+    into a bounded queue of batches that ``concurrency`` workers send; each judgment is appended
+    to the store as it finishes and kept in ``made`` (for scoring)."""
     backend, template = prep.backend, prep.template
     identity = backend.identity()
 
     def finish(req: JudgeRequest, completion: Completion, key: str | None) -> None:
         j = make_judgment(req, prep.examples[req.example_id], completion, template)
         store.append(j)
+        made[j.request_id] = j
         if cache is not None and key is not None and not completion.cached:
             cache.put(key, completion)
         counts["failed" if j.status == "error" else "ok"] += 1
         progress.advance(invalid=j.winner == "invalid", failed=j.status == "error")
 
-    to_send: list[tuple[JudgeRequest, str | None]] = []
-    for req in pending:
-        key = request_key(identity, req) if cache is not None else None
-        hit = cache.get(key) if cache is not None and key is not None else None
-        if hit is not None:
-            counts["cached"] += 1
-            finish(req, hit.model_copy(update={"request_id": req.request_id, "cached": True,
-                                                "attempts": 0}), key)
-        else:
-            to_send.append((req, key))
-
-    batches = [to_send[i:i + backend.batch_size] for i in range(0, len(to_send), backend.batch_size)]
-    queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
-    for b in batches:
-        queue.put_nowait(b)
+    n_workers = max(1, min(prep.config.concurrency, -(-n_pending // max(1, backend.batch_size))))
+    queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]] | None] = asyncio.Queue(
+        maxsize=WINDOW_BATCHES * n_workers)
     rng = random.Random(prep.run_id)  # backoff jitter only
+
+    async def produce() -> None:
+        batch: list[tuple[JudgeRequest, str | None]] = []
+        for req in pending:
+            key = request_key(identity, req) if cache is not None else None
+            hit = cache.get(key) if cache is not None and key is not None else None
+            if hit is not None:
+                counts["cached"] += 1
+                finish(req, hit.model_copy(update={"request_id": req.request_id, "cached": True,
+                                                    "attempts": 0}), key)
+                continue
+            batch.append((req, key))
+            if len(batch) == backend.batch_size:
+                await queue.put(batch)
+                batch = []
+        if batch:
+            await queue.put(batch)
+        for _ in range(n_workers):
+            await queue.put(None)  # no more batches
 
     async def worker() -> None:
         while True:
-            try:
-                batch = queue.get_nowait()
-            except asyncio.QueueEmpty:
+            batch = await queue.get()
+            if batch is None:
                 return
             completions = await call_with_retries(backend, [r for r, _ in batch], prep.config.retry, rng)
             counts["sent"] += len(batch)
             for (req, key), completion in zip(batch, completions, strict=True):
                 finish(req, completion, key)
 
-    n_workers = max(1, min(prep.config.concurrency, len(batches)))
-    await asyncio.gather(*(worker() for _ in range(n_workers)))
+    # one failure (a worker's error, a render error, Ctrl-C) stops the others: nothing waits forever
+    # on a queue no one reads
+    tasks = [asyncio.ensure_future(produce()), *(asyncio.ensure_future(worker()) for _ in range(n_workers))]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
 
 
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
@@ -239,34 +312,42 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
 async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     store = RunStore(prep.run_dir)
     store.open_run(prep.manifest.to_json())
-    existing = store.load(keep={r.request_id for r in prep.requests})
+    ids = set(prep.plan.ids)
+    existing = store.load(keep=ids)
     done = {rid for rid, j in existing.items() if j.status == "ok"}
-    pending = [r for r in prep.requests if r.request_id not in done]
+    n_pending = len(ids) - len(done)
     counts = {"ok": 0, "failed": 0, "cached": 0, "sent": 0}
     cache = None
-    if prep.config.use_cache and prep.backend.cacheable and pending:
+    if prep.config.use_cache and prep.backend.cacheable and n_pending:
         cache = CompletionCache(prep.config.cache or default_cache_path())
-    progress.start(total=len(prep.requests), completed=len(done),
+    progress.start(total=len(ids), completed=len(done),
                    invalid=sum(existing[r].winner == "invalid" for r in done),
                    description=f"{prep.suite.name}/{prep.split} {prep.backend.display_name}")
+    made: dict[str, Judgment] = {}
     started = time.perf_counter()
     try:
-        if pending:
+        if n_pending:
             await prep.backend.start(prep.run_dir)
-            await _judge(prep, pending, store, cache, progress, counts)
+            await _judge(prep, prep.iter_requests(skip=done), n_pending, store, cache, progress, counts, made)
     finally:
         progress.stop()
         store.close()
         if cache is not None:
             cache.close()
         await prep.backend.aclose()
-        if pending and counts["sent"] and prep.backend.timed:
+        if n_pending and counts["sent"] and prep.backend.timed:
             # the judge's wall time (model loading included), what the leaderboard reports as cost
             store.add_judge_time(time.perf_counter() - started, counts["sent"])
-    rows = store.load(keep={r.request_id for r in prep.requests})
+    # the file now holds the rows loaded above (one per request) and this session's, appended:
+    # rewrite it (one row per request) only when a request was judged again (a failed one retried)
+    rows = existing
+    again = any(rid in rows for rid in made)
+    rows.update(made)
+    if again:
+        store.compact(rows)
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
-                     n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
+                     n_requests=len(ids), n_resumed=len(done), n_cached=counts["cached"],
                      n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)

@@ -113,7 +113,7 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         unit = "responses" if prep.suite.kind == "pointwise" else "pairs"
         orders = "one grade each" if prep.suite.kind == "pointwise" else ("both orders" if prep.swap else "one order")
         console.print(f"[bold]{prep.suite.name}[/bold] split {prep.split}: {len(prep.examples)} {unit}, "
-                      f"{len(prep.requests)} requests ({orders}); "
+                      f"{prep.n_requests} requests ({orders}); "
                       f"judge {prep.backend.display_name}; template {prep.template.name} ({prep.template.hash})")
         progress = NullProgress() if quiet else RichProgress()
         result = asyncio.run(runner.execute(prep, progress))
