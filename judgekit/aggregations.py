@@ -81,9 +81,16 @@ def _verdict(j: Judgment) -> Winner:
 def by_example(rows: Iterable[Judgment]) -> dict[str, list[Judgment]]:
     """Rows grouped by example, each group in order AB, BA (then by sample), examples by id."""
     groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in sorted(rows, key=lambda j: (j.example_id, j.order != "AB", j.sample)):
+    for j in rows:
         groups[j.example_id].append(j)
-    return dict(groups)
+    # the stable sort of all rows by (example, order, sample), one small group at a time
+    out: dict[str, list[Judgment]] = {}
+    for key in sorted(groups):
+        js = groups[key]
+        if len(js) > 1:
+            js.sort(key=lambda j: (j.order != "AB", j.sample))
+        out[key] = js
+    return out
 
 
 def rate(flags: Sequence[bool] | Sequence[float], higher_is_better: bool | None = True) -> Score:
@@ -112,8 +119,13 @@ def correct(j: Judgment) -> bool:
 
 
 def both_orders(js: Sequence[Judgment]) -> tuple[Judgment, Judgment] | None:
-    ab = next((j for j in js if j.order == "AB"), None)
-    ba = next((j for j in js if j.order == "BA"), None)
+    ab = ba = None
+    for j in js:  # the first of each order
+        if j.order == "AB":
+            if ab is None:
+                ab = j
+        elif j.order == "BA" and ba is None:
+            ba = j
     return (ab, ba) if ab is not None and ba is not None else None
 
 
@@ -325,7 +337,8 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     order (the published protocol judges one order); with both orders, also consistency (the same
     verdict in both orders, JudgeLM's measure: ties count, and two unparseable outputs count as the
     same, as JudgeLM's parser turns both into a draw) and the same figures on the second order."""
-    examples = [js for js in by_example(rows).values() if js[0].label is not None]
+    grouped = by_example(rows)
+    examples = [js for js in grouped.values() if js[0].label is not None]
     table: dict[str, dict[str, Score]] = {}
 
     def figures(verdicts: list[str], gold: list[str]) -> dict[str, Score]:
@@ -353,7 +366,7 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     for cat, group in sorted(by_cat.items()):
         table[f"first order: {cat}"] = figures([_verdict(js[0]) for js in group], [str(js[0].label) for js in group])
     counts = invalid_counts(rows)
-    counts["unlabelled examples"] = len(by_example(rows)) - len(examples)
+    counts["unlabelled examples"] = len(grouped) - len(examples)
     tables = [ReportTable(title="agreement with gold", columns=("accuracy", "precision", "recall", "F1", "kappa"),
                           rows=table)]
     if two:

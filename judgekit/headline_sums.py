@@ -247,7 +247,7 @@ def _winrate(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
 
 
 def resampled_sums(units: np.ndarray, n_resamples: int, rng: np.random.Generator, *,
-                   max_cells: int = 1 << 24) -> np.ndarray:
+                   max_cells: int = 1 << 20) -> np.ndarray:
     """B x d column sums of ``units`` (n x d) over ``n_resamples`` resamples of its rows: the draws
     of :func:`judgekit.metrics.stats.resample_indices` with the same generator, taken in chunks of
     resamples (numpy's generator yields the same numbers either way) so that memory stays bounded."""

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .aggregations import PointwiseMetrics, SuiteReport, aggregate, by_example, pointwise_metrics
+from .bulk import paused_gc
 from .errors import ConfigError
 from .headline_sums import HEADLINE_SUMS, resampled_sums
 from .manifest import RunManifest, require_manifest
@@ -31,6 +32,7 @@ __all__ = ["HEADLINE_RESAMPLES", "Metrics", "by_example", "combined_verdict", "h
            "win_credit"]
 
 
+@paused_gc
 def score_rows(rows: Iterable[Judgment], manifest: RunManifest) -> Metrics:
     """The run's metrics: pointwise, or the pairwise report under the manifest's headline policy."""
     if manifest.kind == "pointwise":
@@ -39,6 +41,7 @@ def score_rows(rows: Iterable[Judgment], manifest: RunManifest) -> Metrics:
                             category_order=manifest.protocol.category_order)
 
 
+@paused_gc
 def suite_report(rows: Iterable[Judgment], manifest: RunManifest) -> SuiteReport | None:
     """The suite's published aggregation, as the manifest records it (None for suites without one)."""
     spec = manifest.aggregation
@@ -135,12 +138,15 @@ def headline_and_categories(metrics: Metrics, report: SuiteReport | None
 HEADLINE_RESAMPLES = 200  # the leaderboard's resamples of a published aggregation's headline
 
 
+@paused_gc
 def headline_interval(rows: Sequence[Judgment], manifest: RunManifest,
-                      n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0) -> Score | None:
+                      n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0,
+                      report: SuiteReport | None = None) -> Score | None:
     """The published aggregation's headline with a percentile-bootstrap interval: examples (all
     their orders together) resampled with replacement and the headline recomputed on each
-    resample (:func:`headline_replicates`). None when the run has no aggregation or no headline."""
-    report = suite_report(rows, manifest)
+    resample (:func:`headline_replicates`). None when the run has no aggregation or no headline.
+    ``report``: the rows' suite report, when the caller has it already."""
+    report = report if report is not None else suite_report(rows, manifest)
     spec = manifest.aggregation
     if spec is None or report is None or report.headline.value is None or not n_resamples:
         return None

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from .bulk import paused_gc
 from .errors import DataError, RunStateError
 from .types import Judgment
 
@@ -36,6 +37,7 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
+@paused_gc
 def read_judgments(path: Path, *, strict: bool = False) -> dict[str, Judgment]:
     """The latest row of each request in a judgments.jsonl.
 
