@@ -19,7 +19,8 @@ from .bulk import paused_gc
 from .errors import ConfigError
 from .headline_sums import HEADLINE_SUMS, resampled_sums
 from .manifest import RunManifest, require_manifest
-from .metrics.pairwise import PairwiseMetrics, Score, pairwise_metrics
+from .metrics.interval import Score
+from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .protocols import combine, win_credit
 from .store import JUDGMENTS, RunStore, read_judgments
