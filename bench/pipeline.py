@@ -15,9 +15,15 @@ CPU time and the peak RSS of each phase are its own (``os.wait4`` rusage of the 
   ``--leaderboard`` is given (before the vectorised headline interval it took about
   10 s per resample at 200k pairs: use --headline-resamples to extrapolate instead).
 
+``--replicate K`` times score, report, headline and leaderboard on a run K times the size
+without judging it: after the run phase (or on the run already in ``--workdir``), it writes a
+run folder whose judgments.jsonl holds K copies of every judgment under distinct example ids
+(and a manifest counting K times the requests), in a results folder of its own.
+
     python bench/pipeline.py --pairs 100000                # about a minute per phase on 2 cores
     python bench/pipeline.py --pairs 100000 --leaderboard
     python bench/pipeline.py --pairs 1000000 --phases run  # peak RSS of a large run
+    python bench/pipeline.py --pairs 100000 --replicate 10 --leaderboard  # score etc. at 1M pairs
 
 Prints a table and writes bench/results/pipeline.json (``--out``). The machine is shared:
 CPU time (user + system of the child) is the figure to compare, not wall time; the load
@@ -71,6 +77,30 @@ def write_data(path: Path, pairs: int, seed: int, prompt_chars: int, response_ch
                                 "category": CATEGORIES[i % len(CATEGORIES)]}) + "\n")
 
 
+def replicate(run_dir: Path, work: Path, k: int) -> tuple[Path, str, Path]:
+    """A run folder holding ``k`` copies of ``run_dir``'s judgments (example ids ``ID~cN``)."""
+    results_dir = work / f"results-x{k}"
+    run_id = f"{run_dir.name}-x{k}"
+    out = results_dir / "runs" / run_id
+    if (out / "judgments.jsonl").exists():
+        return results_dir, run_id, out
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest["run_id"] = run_id
+    manifest["n_requests"] = manifest["n_requests"] * k
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    lines = (run_dir / "judgments.jsonl").read_text().splitlines()
+    with open(out / "judgments.jsonl", "w", encoding="utf-8") as f:
+        for c in range(k):
+            for line in lines:
+                row = json.loads(line)
+                row["example_id"] = f"{row['example_id']}~c{c}"
+                row["request_id"] = f"{row['example_id']}#{row['order']}"
+                f.write(json.dumps(row, separators=(",", ":")) + "\n")
+    print(f"wrote {out} ({k} x {len(lines)} judgments)", flush=True)
+    return results_dir, run_id, out
+
+
 def child(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
     """Run one phase in a child process: wall time, CPU time (user + sys) and peak RSS of that child."""
     t0 = time.perf_counter()
@@ -116,6 +146,8 @@ def main() -> None:
     p.add_argument("--headline-resamples", type=int, default=200,
                    help="resamples for the headline phase (the leaderboard uses 200)")
     p.add_argument("--workdir", type=Path, default=None, help="keep the data and the run here (default: a temp dir)")
+    p.add_argument("--replicate", type=int, default=1, metavar="K",
+                   help="score/report/headline/leaderboard on K copies of the run's judgments (see above)")
     p.add_argument("--label", default="", help="a note stored with the figures (e.g. before / after)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pipeline.json")
     args = p.parse_args()
@@ -140,6 +172,8 @@ def main() -> None:
         run_dir = results_dir / "runs" / run_id
         n_judgments = 2 * args.pairs
         for phase in phases:
+            if phase != "run" and args.replicate > 1 and run_id == f"bench-{args.pairs}":
+                results_dir, run_id, run_dir = replicate(run_dir, work, args.replicate)
             if phase == "run":
                 argv = [py, "-m", "judgekit", "run", "--suite", "generic", "--data", str(data), "--judge", args.judge,
                         "--no-cache", "-q", "--results-dir", str(results_dir), "--run-id", run_id]
@@ -178,7 +212,7 @@ def main() -> None:
                     "python": platform.python_version(), "packages": package_versions(("judgekit", "numpy", "jinja2",
                                                                                        "pydantic"))},
         "load_average": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in load_end]},
-        "parameters": {"pairs": args.pairs, "judgments": 2 * args.pairs, "judge": args.judge, "seed": args.seed,
+        "parameters": {"pairs": args.pairs, "judgments": 2 * args.pairs, "replicate": args.replicate, "judge": args.judge, "seed": args.seed,
                        "prompt_chars": args.prompt_chars, "response_chars": args.response_chars,
                        "headline_resamples": args.headline_resamples},
         "self_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
