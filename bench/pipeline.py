@@ -197,17 +197,23 @@ def main() -> None:
                 fig["resamples"] = args.headline_resamples
                 fig["interval_cpu_s_per_resample"] = round(fig["interval_cpu_s"] / max(1, args.headline_resamples), 4)
             results[phase] = fig
+            write_doc(args, load_start, results)  # after every phase: a long session keeps what it measured
             extra = (f"  {fig['cpu_us_per_judgment']:.1f} us CPU/judgment" if phase == "run" else
                      f"  interval {fig['interval_cpu_s']:.2f} s CPU ({args.headline_resamples} resamples)"
                      if phase == "headline" else "")
             print(f"  {phase:<12} wall {fig['wall_s']:8.2f} s  CPU {fig['cpu_s']:8.2f} s  "
                   f"peak RSS {fig['peak_rss_mb']:8.1f} MB{extra}", flush=True)
 
+    write_doc(args, load_start, results)
+    print(f"load average {load_start[0]:.1f} -> {os.getloadavg()[0]:.1f}; wrote {args.out}")
+
+
+def write_doc(args: argparse.Namespace, load_start: tuple[float, float, float], results: dict[str, Any]) -> None:
     load_end = os.getloadavg()
     doc = {
         "benchmark": "bench/pipeline.py",
         "label": args.label,
-        "started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "written_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "cpu": cpu_model(), "cpu_count": os.cpu_count(),
                     "python": platform.python_version(), "packages": package_versions(("judgekit", "numpy", "jinja2",
                                                                                        "pydantic"))},
@@ -220,7 +226,6 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
-    print(f"load average {load_start[0]:.1f} -> {load_end[0]:.1f}; wrote {args.out}")
 
 
 if __name__ == "__main__":
