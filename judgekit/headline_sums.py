@@ -32,6 +32,7 @@ from .aggregations import (
     conservative,
     correct,
 )
+from .errors import ConfigError
 from .types import Judgment
 
 
@@ -50,7 +51,13 @@ HEADLINE_SUMS: dict[str, Builder] = {}
 
 
 def headline_sums(name: str) -> Callable[[Builder], Builder]:
+    """Register the vectorised headline of the aggregation ``name`` (once: a second is an error)."""
+
     def deco(fn: Builder) -> Builder:
+        if name in HEADLINE_SUMS:
+            raise ConfigError(f"the vectorised headline of aggregation {name!r} is registered twice: "
+                              f"{HEADLINE_SUMS[name].__module__}.{HEADLINE_SUMS[name].__qualname__} and "
+                              f"{fn.__module__}.{fn.__qualname__}")
         HEADLINE_SUMS[name] = fn
         return fn
 

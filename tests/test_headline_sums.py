@@ -98,10 +98,19 @@ CASES = cases()
 
 
 def test_every_aggregation_has_a_vectorised_headline() -> None:
-    from judgekit.aggregations import AGGREGATIONS
+    from judgekit.aggregations import aggregations
 
-    assert set(HEADLINE_SUMS) == set(AGGREGATIONS)
-    assert {c[1] for c in CASES} == set(AGGREGATIONS)
+    assert set(HEADLINE_SUMS) == set(aggregations.names())
+    assert {c[1] for c in CASES} == set(aggregations.names())
+
+
+def test_a_headline_form_registered_twice_is_an_error() -> None:
+    from judgekit.errors import ConfigError
+    from judgekit.headline_sums import headline_sums
+
+    with pytest.raises(ConfigError, match="three_way"):
+        headline_sums("three_way")(lambda examples, args: None)
+    assert HEADLINE_SUMS["three_way"].__name__ == "_three_way"
 
 
 @pytest.mark.parametrize(("case", "name", "rows", "args"), CASES, ids=[c[0] for c in CASES])
