@@ -320,7 +320,7 @@ async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     cache = None
     if prep.config.use_cache and prep.backend.cacheable and n_pending:
         cache = CompletionCache(prep.config.cache or default_cache_path())
-    progress.start(total=len(ids), completed=len(done),
+    progress.start(total=prep.n_requests, completed=len(done),
                    invalid=sum(existing[r].winner == "invalid" for r in done),
                    description=f"{prep.suite.name}/{prep.split} {prep.backend.display_name}")
     made: dict[str, Judgment] = {}
@@ -349,5 +349,5 @@ async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
-                     n_requests=len(ids), n_resumed=len(done), n_cached=counts["cached"],
+                     n_requests=prep.n_requests, n_resumed=len(done), n_cached=counts["cached"],
                      n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)
