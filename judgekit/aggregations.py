@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConfigError
 from .metrics.agreement import cohen_kappa
 from .metrics.interval import Score
 from .registry import Registry
@@ -327,7 +328,8 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     macro precision / recall / F1 over (A, B, tie), Cohen's kappa, on each example's first judged
     order (the published protocol judges one order); with both orders, also consistency (the same
     verdict in both orders, JudgeLM's measure: ties count, and two unparseable outputs count as the
-    same, as JudgeLM's parser turns both into a draw) and the same figures on the second order."""
+    same, as JudgeLM's parser turns both into a draw; a failed request is never consistent) and the
+    same figures on the second order."""
     grouped = by_example(rows)
     examples = [js for js in grouped.values() if js[0].label is not None]
     table: dict[str, dict[str, Score]] = {}
@@ -347,7 +349,10 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     two = [(p, g) for p, g in pairs if p is not None]
     if two:
         table["second order"] = figures([_verdict(p[1]) for p, _ in two], [g for _, g in two])
-        consistency = rate([_verdict(p[0]) == _verdict(p[1]) for p, _ in two])
+        # a failed request (no output at all) is never consistent with anything; two unparseable
+        # outputs are (JudgeLM's parser makes both a draw)
+        consistency = rate([p[0].status == "ok" and p[1].status == "ok" and _verdict(p[0]) == _verdict(p[1])
+                            for p, _ in two])
     else:
         consistency = Score(value=None, n=0, higher_is_better=True)
     by_cat: dict[str, list[list[Judgment]]] = defaultdict(list)
@@ -571,3 +576,119 @@ def winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
                        tables=(ReportTable(title="win rates", columns=("win rate", "ties", "invalid", "first-shown wins"),
                                            rows=table),),
                        counts=invalid_counts(rows))
+
+
+# ----------------------------------------------------------------------------- question answering
+
+
+def _estimate_score(e: Score, higher_is_better: bool | None) -> Score:
+    return e.model_copy(update={"higher_is_better": higher_is_better})
+
+
+@register("qa")
+def qa(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
+    """QA with references ("Judging the Judges"): the judge accepts an answer when its grade is at
+    least 0.5; against the gold correctness label: accuracy, Cohen's kappa (the headline: the
+    number that paper trusts), false accepts and false rejects (percent of all examples, and as
+    rates over the incorrect and the correct answers), overall and per category. An unread verdict
+    or a failed request counts as not accepted (and is counted)."""
+    from .metrics.qa import qa_agreement
+
+    first = [js[0] for js in by_example(rows).values()]
+    labelled = [j for j in first if j.gold_score is not None]
+    groups: dict[str, list[Judgment]] = defaultdict(list)
+    for j in labelled:
+        if j.category:
+            groups[j.category].append(j)
+    cols = ("accuracy", "Cohen's kappa", "false accepts", "false rejects", "false accept rate", "false reject rate")
+    table: dict[str, dict[str, Score]] = {}
+    for name, group in [("overall", labelled), *sorted(groups.items())]:
+        accepted = [j.status == "ok" and j.score is not None and j.score >= 0.5 for j in group]
+        m = qa_agreement(accepted, [float(j.gold_score or 0) >= 0.5 for j in group])
+        table[name] = dict(zip(cols, (
+            _estimate_score(m.accuracy, True), _estimate_score(m.cohen_kappa, True),
+            _estimate_score(m.false_accept, False), _estimate_score(m.false_reject, False),
+            _estimate_score(m.false_accept_rate, False), _estimate_score(m.false_reject_rate, False)), strict=True))
+    counts = invalid_counts(rows)
+    counts["unread as rejected"] = sum(j.status != "ok" or j.score is None for j in labelled)
+    return SuiteReport(aggregation="qa", headline_name="Cohen's kappa vs gold (overall)",
+                       headline=table["overall"]["Cohen's kappa"],
+                       tables=(ReportTable(title="judge vs gold correctness", columns=cols, rows=table),),
+                       counts=counts)
+
+
+# ----------------------------------------------------------------------------- RewardBench 2
+
+
+@register("rewardbench2")
+def rewardbench2(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
+    """RewardBench 2 (judgekit.metrics.listwise): per subset, the share of prompts whose chosen
+    completion is best (a tie at the top shared), Ties by its own weighted rule, overall the mean
+    of the subsets. Rating runs (one row per completion): an unread rating counts as -1, as
+    RewardBench 2's code records a failed rating, and is counted; a prompt with a completion not
+    judged (a --limit run) is left out and counted. Four-way runs (one row per prompt): the pick
+    names a shown position, mapped back through the recorded order; an invalid pick is wrong and
+    counted; the share of picks per shown position is reported with intervals."""
+    from .metrics.listwise import best_of_n_report, best_of_n_result, listwise_position_bias
+
+    results: dict[str, dict[str, float]] = defaultdict(dict)
+    ties: dict[str, tuple[list[float], int]] = {}
+    counts = invalid_counts(rows)
+    notes: list[str] = []
+    tables: list[ReportTable] = []
+    modes = {_meta(j, "mode") for j in rows}
+    if modes == {"fourway"}:
+        picks: list[int | None] = []
+        for j in rows:
+            shown = _meta(j, "shown")
+            pick = int(j.score) - 1 if j.status == "ok" and j.score is not None and j.score in (1, 2, 3, 4) else None
+            picks.append(pick)
+            results[_meta(j, "subset")][_meta(j, "prompt_id")] = 1.0 if pick is not None and shown[pick] == 0 else 0.0
+        bias = listwise_position_bias(picks)
+        counts["invalid picks"] = bias.n_invalid
+        tables.append(ReportTable(title="position bias: share of picks per shown position", columns=("picks %",),
+                                  rows={p.position: {"picks %": Score(value=p.share.value, n=p.share.n, count=p.picks,
+                                                                      ci_low=p.share.ci_low, ci_high=p.share.ci_high,
+                                                                      ci_level=p.share.ci_level, p_value=bias.p_value,
+                                                                      higher_is_better=None)}
+                                        for p in bias.positions}))
+    elif modes == {"rating"}:
+        prompts: dict[str, list[Judgment]] = defaultdict(list)
+        for j in rows:
+            prompts[_meta(j, "prompt_id")].append(j)
+        unread = incomplete = 0
+        for pid, js in prompts.items():
+            total = _meta(js[0], "total")
+            if len({_meta(j, "index") for j in js}) != total:
+                incomplete += 1
+                continue
+            scores = [-1.0] * total
+            for j in js:
+                if j.status == "ok" and j.score is not None:
+                    scores[_meta(j, "index")] = float(j.score)
+                else:
+                    unread += 1
+            subset = _meta(js[0], "subset")
+            if subset == "Ties":
+                ties[pid] = (scores, int(_meta(js[0], "num_correct")))
+            else:
+                results[subset][pid] = best_of_n_result(scores)
+        counts["unread ratings (scored -1)"] = unread
+        if incomplete:
+            counts["prompts left out (not every completion judged)"] = incomplete
+            notes.append(f"{incomplete} prompts left out: not every completion was judged")
+    else:
+        raise ConfigError(f"rewardbench2: rows of modes {sorted(map(str, modes))}; expected rating or fourway rows")
+    order = ["Factuality", "Precise IF", "Math", "Safety", "Focus"]
+    ordered = {s: results[s] for s in [*order, *sorted(set(results) - set(order))] if s in results}
+    report = best_of_n_report(ordered, ties or None, n_resamples=int(args.get("n_resamples", 1000)))
+    table = {name: {"score": Score(value=s.score.value, n=s.n_prompts, ci_low=s.score.ci_low,
+                                   ci_high=s.score.ci_high, ci_level=s.score.ci_level, higher_is_better=True)}
+             for name, s in report.subsets.items()}
+    o = report.overall
+    table["overall (mean of subsets)"] = {"score": Score(value=o.value, n=o.n, ci_low=o.ci_low, ci_high=o.ci_high,
+                                                         ci_level=o.ci_level, higher_is_better=True)}
+    return SuiteReport(aggregation="rewardbench2", headline_name="RewardBench 2 score (mean of subsets)",
+                       headline=table["overall (mean of subsets)"]["score"],
+                       tables=(ReportTable(title="RewardBench 2", columns=("score",), rows=table), *tables),
+                       counts=counts, notes=tuple(notes))

@@ -27,6 +27,8 @@ def verdict_of(template: Template, completion: Completion) -> Verdict:
         return template.verdict_from_logprobs(completion.choice_logprobs)
     if completion.text is not None:
         return template.parse(completion.text)
+    if completion.scores is not None and len(completion.scores) == 1:  # a pointwise grade (lexical, reward model)
+        return Verdict(winner="A", score=completion.scores[0], label=completion.finish_reason or "score")
     if completion.scores is not None and len(completion.scores) == 2:
         s1, s2 = completion.scores
         return Verdict(winner="A" if s1 > s2 else "B" if s2 > s1 else "tie", label="scores")

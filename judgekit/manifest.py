@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
@@ -67,6 +67,18 @@ class Timing(Frozen):
     requests_sent: int = 0
 
 
+class ProbeRef(Frozen):
+    """A `judgekit audit` probe run: the counterfactual transform its examples went through."""
+
+    name: str
+    version: int
+    seed: int
+    statistic: str
+    variants: list[dict[str, Any]] = Field(default_factory=list)  # name, params, target, resample
+    temperature: float | None = None  # the resampled variants' sampling temperature
+    baseline_run: str  # the unperturbed run it is compared with
+
+
 class RunManifest(Frozen):
     """Everything about how a run was made. ``data`` is the data provenance the adapter (or the
     importer) recorded; ``config`` the full run configuration as given."""
@@ -90,6 +102,7 @@ class RunManifest(Frozen):
     created_at: str | None = None
     updated_at: str | None = None
     timing: Timing | None = None  # the judge's wall time over all sessions (added by the store)
+    probe: ProbeRef | None = None  # set on the perturbed runs of `judgekit audit`
 
     # ---------------------------------------------------------------- views
     @property
@@ -128,6 +141,8 @@ class RunManifest(Frozen):
         out = self.model_dump(mode="json")
         if out["timing"] is None:
             del out["timing"]
+        if out["probe"] is None:
+            del out["probe"]
         if out["template"]["verdict"] is None:
             del out["template"]["verdict"]
         return out
@@ -263,6 +278,7 @@ class ManifestMismatchError(RunStateError):
 class StoredRun:
     run_dir: Path
     manifest: RunManifest
+    _rows: dict[str, Judgment] | None = field(default=None, repr=False, compare=False)
 
     @property
     def run_id(self) -> str:
@@ -289,7 +305,11 @@ class StoredRun:
         return self.manifest.date
 
     def judgments(self) -> dict[str, Judgment]:
-        return read_judgments(self.run_dir / JUDGMENTS, strict=True)
+        # read once; a torn last line (a killed run) is dropped, which leaves the run incomplete
+        # (judgekit.run_health); a corrupt line elsewhere is a DataError naming it
+        if self._rows is None:
+            self._rows = read_judgments(self.run_dir / JUDGMENTS)
+        return self._rows
 
 
 def runs_folder(results_dir: str | Path) -> Path:
@@ -303,7 +323,8 @@ def runs_folder(results_dir: str | Path) -> Path:
 
 
 def discover_runs(results_dir: str | Path, suite: str) -> list[StoredRun]:
-    """Every stored run of ``suite`` (or of ``import:<suite>``), sorted by run id."""
+    """Every stored run of ``suite`` (or of ``import:<suite>``), sorted by run id; an audit's probe
+    runs (perturbed examples) are not runs of the suite and are left out."""
     out = []
     for manifest_path in sorted(runs_folder(results_dir).glob(f"*/{MANIFEST}")):
         try:
@@ -313,6 +334,8 @@ def discover_runs(results_dir: str | Path, suite: str) -> list[StoredRun]:
         if not isinstance(raw, dict):
             raise DataError("expected a JSON object", path=str(manifest_path))
         name = (raw.get("suite") or {}).get("name")
+        if raw.get("probe") is not None:
+            continue  # an audit's perturbed examples, not a run of the suite
         if name in (suite, f"import:{suite}"):
             out.append(StoredRun(manifest_path.parent, parse_manifest(raw, str(manifest_path))))
     return out

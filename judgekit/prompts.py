@@ -19,6 +19,7 @@ from typing import Any, Literal
 import jinja2
 import numpy as np
 import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from pydantic import Field, ValidationError
 
 from .errors import ConfigError
@@ -46,6 +47,8 @@ class ParserSpec(Frozen):
     pattern: str | None = None
     # score: the valid grades [low, high]; a grade outside is invalid
     range: tuple[float, float] | None = None
+    # score: words the pattern's group may match -> their grade (e.g. correct: 1, incorrect: 0)
+    grades: dict[str, float] = Field(default_factory=dict)
 
 
 class LogprobSpec(Frozen):
@@ -72,8 +75,11 @@ class TemplateSpec(Frozen):
     defaults: dict[str, Any] = Field(default_factory=dict)
 
 
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                          autoescape=False)
+# Every template, shipped or the user's, renders in jinja2's immutable sandbox: no private or
+# internal attributes (__globals__, __subclasses__, ...), no unsafe str.format, no mutation of
+# lists and dicts. A template can read its variables, nothing else.
+_ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                     autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -116,9 +122,16 @@ class Template:
         try:
             user = _render(self.text, variables)
             system = _render(self.spec.system, variables) if self.spec.system else None
+        except SecurityError as exc:
+            raise ConfigError(f"template {self.name!r}: {exc}; judgekit renders templates in a sandbox "
+                              "that gives a template its variables and nothing else (no internal "
+                              "attributes, no changes to data)") from None
         except jinja2.UndefinedError as exc:
             raise ConfigError(f"template {self.name!r}: {exc.message}; example {example_id!r} "
                               "does not provide it") from None
+        except Exception as exc:  # a user template's own error (1/0, a bad format string): no traceback
+            raise ConfigError(f"template {self.name!r} failed on example {example_id!r}: "
+                              f"{type(exc).__name__}: {exc}") from None
         if self.spec.format == "completion":
             return (), (system + "\n\n" + user if system else user)
         messages = [Message(role="system", content=system)] if system else []
@@ -266,10 +279,16 @@ def _parse_score(p: ParserSpec, text: str) -> Verdict:
     matches = [m for m in matches if m != ""]
     if not matches:
         return Verdict(winner="invalid", raw=text, reason="no grade found")
-    if p.select == "unique" and len({float(m) for m in matches}) > 1:
+    if p.select == "unique" and len({_normalise(m, p) if p.grades else float(m) for m in matches}) > 1:
         return Verdict(winner="invalid", raw=text, reason=f"conflicting grades: {sorted(set(matches))}")
     label = matches[-1] if p.select == "last" else matches[0]
-    value = float(label)
+    if p.grades:
+        table = {_normalise(k, p): v for k, v in p.grades.items()}
+        if _normalise(label, p) not in table:
+            return Verdict(winner="invalid", label=label, raw=text, reason=f"unknown grade {label!r}")
+        value = float(table[_normalise(label, p)])
+    else:
+        value = float(label)
     if p.range is not None and not p.range[0] <= value <= p.range[1]:
         return Verdict(winner="invalid", label=label, raw=text,
                        reason=f"grade {label} outside {p.range[0]:g}..{p.range[1]:g}")

@@ -117,3 +117,4 @@ class Registry(Generic[T]):
 
 backends: Registry[Any] = Registry("backend", "judgekit.backends", "judgekit.backends")
 adapters: Registry[Any] = Registry("adapter", "judgekit.adapters", "judgekit.adapters")
+probes: Registry[Any] = Registry("probe", "judgekit.probes", "judgekit.probes", listing="known probes")

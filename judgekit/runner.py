@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from .adapters import LoadedData, load_examples
 from .aggregations import PointwiseMetrics, SuiteReport
@@ -27,14 +28,15 @@ from .metrics.pairwise import PairwiseMetrics
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import orders_for
+from .redact import register_options
+from .sampling import SAMPLES_FILE, batches_for, expand_samples, report_for_run
 from .scoring import metrics_document, score_rows, suite_report
-from .store import RunStore
+from .store import JudgeClock, RunStore, run_dir_for, write_json_atomic
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
     Example,
     JudgeRequest,
-    Judgment,
     Order,
     PairExample,
     PointExample,
@@ -54,24 +56,11 @@ class PreparedRun:
     template: Template
     backend: Backend
     swap: bool
-    plan: RequestPlan  # how to make each request (rendered on demand, in windows, not held)
+    requests: list[JudgeRequest]
     examples: dict[str, Example]
     run_id: str
     run_dir: Path
     manifest: RunManifest
-
-    @property
-    def n_requests(self) -> int:
-        return len(self.plan.ids)
-
-    @property
-    def requests(self) -> list[JudgeRequest]:
-        """Every request, rendered at once (the runner streams them instead: :meth:`iter_requests`)."""
-        return list(self.iter_requests())
-
-    def iter_requests(self, skip: set[str] | frozenset[str] = frozenset()) -> Iterator[JudgeRequest]:
-        """The run's requests in order, rendered one example at a time, leaving out ``skip`` (ids)."""
-        return self.plan.iter_requests(self.examples.values(), skip)
 
 
 @dataclass
@@ -84,6 +73,7 @@ class RunResult:
     n_cached: int = 0
     n_sent: int = 0
     n_failed: int = 0
+    n_missing: int = 0  # requests with no judgment row at the end (never expected; exit status 1)
     extra: dict[str, Any] = field(default_factory=dict)
     report: SuiteReport | None = None  # the suite's published aggregation, when it has one
 
@@ -101,72 +91,40 @@ def resolve_template(config: RunConfig, suite: SuiteSpec, backend: Backend,
     return load_template(name or split_default or suite.default_template)
 
 
-@dataclass
-class RequestPlan:
-    """What every request of a run shares (template, sampling, verdict mode) and the ids of the
-    requests in order; :meth:`iter_requests` renders them one example at a time, so a run holds
-    only the requests in flight, never all of its rendered prompts."""
-
-    template: Template
-    sampling: SamplingParams
-    swap: bool
-    single_order: str
-    mode: VerdictMode = "generate"
-    prefill: str | None = None
-    choices: tuple[str, ...] = ()
-    ids: list[str] = field(default_factory=list)
-
-    @classmethod
-    def make(cls, examples: Iterable[Example], template: Template, sampling: SamplingParams, swap: bool,
-             single_order: str, mode: VerdictMode = "generate") -> RequestPlan:
-        prefill: str | None = None
-        choices: tuple[str, ...] = ()
-        if mode == "logprob":
-            if template.spec.logprob is None:
-                raise ConfigError(f"--verdict logprob: template {template.name!r} has no label tokens to read "
-                                  "(no `logprob:` block in its sidecar); its verdict comes after a critique, "
-                                  "so use --verdict generate")
-            prefill, choices = template.spec.logprob.prefill, tuple(template.spec.logprob.choices)
-            sampling = sampling.model_copy(update={"max_tokens": 1, "temperature": 0.0})
-        elif mode == "constrained":
-            choices = tuple(template.constrained_labels())
-            sampling = sampling.model_copy(update={"max_tokens": 32, "temperature": 0.0})
-        plan = cls(template, sampling, swap, single_order, mode, prefill, choices)
-        plan.ids = [f"{ex.id}#{order}" for ex in examples for order in plan.orders(ex)]
-        return plan
-
-    def orders(self, ex: Example) -> list[Order]:
-        # a pointwise example is judged once, in its only order
-        if isinstance(ex, PointExample):
-            return ["AB"]
-        return orders_for(ex, self.swap, self.single_order)  # type: ignore[arg-type]
-
-    def iter_requests(self, examples: Iterable[Example], skip: set[str] | frozenset[str] = frozenset()
-                      ) -> Iterator[JudgeRequest]:
-        template, sampling = self.template, self.sampling
-        for ex in examples:
-            for order in self.orders(ex):
-                request_id = f"{ex.id}#{order}"
-                if request_id in skip:
-                    continue
-                swapped = order == "BA"
-                messages, prompt = template.render(ex, swapped=swapped)
-                if isinstance(ex, PointExample):
-                    responses: tuple[str, ...] = (ex.response,)
-                else:
-                    responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
-                yield JudgeRequest(
-                    request_id=request_id, example_id=ex.id, order=order, messages=messages,
-                    prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
-                    mode=self.mode, prefill=self.prefill, choices=self.choices, question=ex.prompt,
-                    responses=responses)
-
-
 def build_requests(examples: Sequence[Example], template: Template, sampling: SamplingParams,
                    swap: bool, single_order: str, mode: VerdictMode = "generate") -> list[JudgeRequest]:
-    """Every request for these examples, rendered at once (see :class:`RequestPlan`)."""
-    plan = RequestPlan.make(examples, template, sampling, swap, single_order, mode)
-    return list(plan.iter_requests(examples))
+    prefill: str | None = None
+    choices: tuple[str, ...] = ()
+    if mode == "logprob":
+        if template.spec.logprob is None:
+            raise ConfigError(f"--verdict logprob: template {template.name!r} has no label tokens to read "
+                              "(no `logprob:` block in its sidecar); its verdict comes after a critique, "
+                              "so use --verdict generate")
+        prefill, choices = template.spec.logprob.prefill, tuple(template.spec.logprob.choices)
+        sampling = sampling.model_copy(update={"max_tokens": 1, "temperature": 0.0})
+    elif mode == "constrained":
+        choices = tuple(template.constrained_labels())
+        sampling = sampling.model_copy(update={"max_tokens": 32, "temperature": 0.0})
+    requests = []
+    for ex in examples:
+        # a pointwise example is judged once, in its only order
+        orders: list[Order] = (["AB"] if isinstance(ex, PointExample)
+                               else orders_for(ex, swap, single_order))  # type: ignore[arg-type]
+        for order in orders:
+            swapped = order == "BA"
+            messages, prompt = template.render(ex, swapped=swapped)
+            references: tuple[str, ...] = ()
+            if isinstance(ex, PointExample):
+                responses: tuple[str, ...] = (ex.response,)
+                references = tuple(ex.metadata.get("references") or ([ex.reference] if ex.reference else []))
+            else:
+                responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
+            requests.append(JudgeRequest(
+                request_id=f"{ex.id}#{order}", example_id=ex.id, order=order, messages=messages,
+                prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
+                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses,
+                references=references))
+    return requests
 
 
 def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
@@ -188,7 +146,13 @@ def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
     return suite.model_copy(update=update)
 
 
+def _sampling_problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'sampling'} {e['input']!r}: "
+                     + ("unknown setting" if e["type"] == "extra_forbidden" else e["msg"]) for e in exc.errors())
+
+
 def prepare(config: RunConfig) -> PreparedRun:
+    register_options(config.judge.options)  # masked in everything the run writes
     suite = with_args(load_suite(config.suite), config.suite_args)
     split, split_spec = suite.split(config.split)
     data = load_examples(suite, split, config.data, config.limit)
@@ -200,18 +164,19 @@ def prepare(config: RunConfig) -> PreparedRun:
         raise ConfigError(f"template {template.name!r} is {template.spec.kind} but suite {suite.name!r} is "
                           f"{suite.kind}; pick a {suite.kind} template with --template "
                           f"(the suite's default is {split_spec.template or suite.default_template!r})")
-    sampling = SamplingParams(**{**template.spec.sampling, **config.judge.sampling})
+    try:
+        sampling = SamplingParams(**{**template.spec.sampling, **config.judge.sampling})
+    except ValidationError as exc:
+        raise ConfigError(f"judge sampling: {_sampling_problems(exc)}; the sampling settings are: "
+                          f"{', '.join(SamplingParams.model_fields)}") from None
     swap = config.swap if config.swap is not None else (suite.protocol.swap and not backend.order_independent)
     mode = config.judge.verdict
     if mode not in backend.verdict_modes:
         raise ConfigError(f"backend {config.judge.backend!r} cannot give {mode!r} verdicts; it supports: "
                           f"{', '.join(backend.verdict_modes)}")
-    plan = RequestPlan.make(examples.values(), template, sampling, swap, config.single_order, mode)
-    sampling = plan.sampling
-    # the requests are rendered as the run goes: render the first example's now, so that a template
-    # that needs a field the data lacks stops here, before anything is sent
-    for _ in zip(range(2), plan.iter_requests(examples.values()), strict=False):
-        pass
+    requests = build_requests(list(examples.values()), template, sampling, swap, config.single_order, mode)
+    requests = expand_samples(requests, config.samples)
+    sampling = requests[0].sampling if requests else sampling
 
     identity = {
         "suite": suite.name, "split": split,
@@ -220,87 +185,71 @@ def prepare(config: RunConfig) -> PreparedRun:
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
         **({"suite_args": jsonable(config.suite_args)} if config.suite_args else {}),
+        **({"samples": config.samples} if config.samples > 1 else {}),
     }
     fingerprint = sha(identity)
     run_id = config.run_id or f"{suite.name}-{split}-{slug(backend.display_name)}-{fingerprint[:8]}"
-    run_dir = Path(config.results_dir) / "runs" / run_id
+    run_dir = run_dir_for(config.results_dir, run_id)
     manifest = run_manifest(
         run_id=run_id, fingerprint=fingerprint, suite=suite, split=split, data=data.provenance,
         judge=JudgeRef(display_name=backend.display_name, identity=jsonable(backend.identity()),
                        config=jsonable(config.judge.model_dump())),
         template=TemplateRef(name=template.name, hash=template.hash, parser_version=PARSER_VERSION, verdict=mode),
         sampling=sampling.model_dump(mode="json"), swap=swap, single_order=config.single_order,
-        n_requests=len(plan.ids), config=jsonable(config.model_dump()))
-    return PreparedRun(config, suite, split, data, template, backend, swap, plan, examples, run_id,
+        n_requests=len(requests), config=jsonable(config.model_dump()))
+    return PreparedRun(config, suite, split, data, template, backend, swap, requests, examples, run_id,
                        run_dir, manifest)
 
 
 # --------------------------------------------------------------------------- judging
 
 
-WINDOW_BATCHES = 4  # batches rendered ahead per worker: what a run holds beyond the requests in flight
-
-
-async def _judge(prep: PreparedRun, pending: Iterator[JudgeRequest], n_pending: int, store: RunStore,
+async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore,
                  cache: CompletionCache | None, progress: Progress, counts: dict[str, int],
-                 made: dict[str, Judgment]) -> None:
-    """Judge the pending requests, streaming: a producer renders them (and answers cache hits)
-    into a bounded queue of batches that ``concurrency`` workers send; each judgment is appended
-    to the store as it finishes and kept in ``made`` (for scoring)."""
+                 clock: JudgeClock | None = None) -> None:
     backend, template = prep.backend, prep.template
     identity = backend.identity()
 
     def finish(req: JudgeRequest, completion: Completion, key: str | None) -> None:
         j = make_judgment(req, prep.examples[req.example_id], completion, template)
         store.append(j)
-        made[j.request_id] = j
         if cache is not None and key is not None and not completion.cached:
             cache.put(key, completion)
         counts["failed" if j.status == "error" else "ok"] += 1
         progress.advance(invalid=j.winner == "invalid", failed=j.status == "error")
 
-    n_workers = max(1, min(prep.config.concurrency, -(-n_pending // max(1, backend.batch_size))))
-    queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]] | None] = asyncio.Queue(
-        maxsize=WINDOW_BATCHES * n_workers)
-    rng = random.Random(prep.run_id)  # backoff jitter only
+    to_send: list[tuple[JudgeRequest, str | None]] = []
+    for req in pending:
+        key = request_key(identity, req) if cache is not None else None
+        hit = cache.get(key) if cache is not None and key is not None else None
+        if hit is not None:
+            counts["cached"] += 1
+            finish(req, hit.model_copy(update={"request_id": req.request_id, "cached": True,
+                                                "attempts": 0}), key)
+        else:
+            to_send.append((req, key))
 
-    async def produce() -> None:
-        batch: list[tuple[JudgeRequest, str | None]] = []
-        for req in pending:
-            key = request_key(identity, req) if cache is not None else None
-            hit = cache.get(key) if cache is not None and key is not None else None
-            if hit is not None:
-                counts["cached"] += 1
-                finish(req, hit.model_copy(update={"request_id": req.request_id, "cached": True,
-                                                    "attempts": 0}), key)
-                continue
-            batch.append((req, key))
-            if len(batch) == backend.batch_size:
-                await queue.put(batch)
-                batch = []
-        if batch:
-            await queue.put(batch)
-        for _ in range(n_workers):
-            await queue.put(None)  # no more batches
+    batches = batches_for(to_send, backend.batch_size, getattr(backend, "supports_n", False))
+    queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
+    for b in batches:
+        queue.put_nowait(b)
+    rng = random.Random(prep.run_id)  # backoff jitter only
 
     async def worker() -> None:
         while True:
-            batch = await queue.get()
-            if batch is None:
+            try:
+                batch = queue.get_nowait()
+            except asyncio.QueueEmpty:
                 return
             completions = await call_with_retries(backend, [r for r, _ in batch], prep.config.retry, rng)
             counts["sent"] += len(batch)
             for (req, key), completion in zip(batch, completions, strict=True):
                 finish(req, completion, key)
+            if clock is not None:
+                clock.update(counts["sent"])  # timing on disk as the run goes: survives a kill
 
-    # one failure (a worker's error, a render error, Ctrl-C) stops the others: nothing waits forever
-    # on a queue no one reads
-    tasks = [asyncio.ensure_future(produce()), *(asyncio.ensure_future(worker()) for _ in range(n_workers))]
-    try:
-        await asyncio.gather(*tasks)
-    finally:
-        for t in tasks:
-            t.cancel()
+    n_workers = max(1, min(prep.config.concurrency, len(batches)))
+    await asyncio.gather(*(worker() for _ in range(n_workers)))
 
 
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
@@ -311,43 +260,45 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
 
 async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     store = RunStore(prep.run_dir)
+    with store.locked():  # a second process on this run folder stops here, naming this one
+        return await _execute(prep, progress, store)
+
+
+async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> RunResult:
     store.open_run(prep.manifest.to_json())
-    ids = set(prep.plan.ids)
-    existing = store.load(keep=ids)
+    existing = store.load(keep={r.request_id for r in prep.requests})
     done = {rid for rid, j in existing.items() if j.status == "ok"}
-    n_pending = len(ids) - len(done)
+    pending = [r for r in prep.requests if r.request_id not in done]
     counts = {"ok": 0, "failed": 0, "cached": 0, "sent": 0}
     cache = None
-    if prep.config.use_cache and prep.backend.cacheable and n_pending:
+    if prep.config.use_cache and prep.backend.cacheable and pending:
         cache = CompletionCache(prep.config.cache or default_cache_path())
-    progress.start(total=prep.n_requests, completed=len(done),
+    progress.start(total=len(prep.requests), completed=len(done),
                    invalid=sum(existing[r].winner == "invalid" for r in done),
                    description=f"{prep.suite.name}/{prep.split} {prep.backend.display_name}")
-    made: dict[str, Judgment] = {}
-    started = time.perf_counter()
+    # the judge's wall time (model loading included), what the leaderboard reports as cost
+    clock = JudgeClock(store) if pending and prep.backend.timed else None
     try:
-        if n_pending:
+        if pending:
             await prep.backend.start(prep.run_dir)
-            await _judge(prep, prep.iter_requests(skip=done), n_pending, store, cache, progress, counts, made)
+            await _judge(prep, pending, store, cache, progress, counts, clock)
     finally:
         progress.stop()
         store.close()
         if cache is not None:
             cache.close()
         await prep.backend.aclose()
-        if n_pending and counts["sent"] and prep.backend.timed:
-            # the judge's wall time (model loading included), what the leaderboard reports as cost
-            store.add_judge_time(time.perf_counter() - started, counts["sent"])
-    # the file now holds the rows loaded above (one per request) and this session's, appended:
-    # rewrite it (one row per request) only when a request was judged again (a failed one retried)
-    rows = existing
-    again = any(rid in rows for rid in made)
-    rows.update(made)
-    if again:
-        store.compact(rows)
+        if clock is not None and counts["sent"]:
+            clock.update(counts["sent"], force=True)
+    rows = store.load(keep={r.request_id for r in prep.requests})
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
+    extra: dict[str, Any] = {}
+    if prep.config.samples > 1:
+        extra["sampling"] = report_for_run(rows.values(), prep.manifest)
+        write_json_atomic(prep.run_dir / SAMPLES_FILE, extra["sampling"].model_dump(mode="json"))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
-                     n_requests=prep.n_requests, n_resumed=len(done), n_cached=counts["cached"],
-                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)
+                     n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
+                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report,
+                     n_missing=len(prep.requests) - len(rows), extra=extra)

@@ -99,6 +99,7 @@ class JudgeRequest(Frozen):
     # The raw inputs, shown order, for judges that score responses themselves (reward models).
     question: str | None = None
     responses: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # reference answers (QA suites), for judges that compare with them
 
 
 class Completion(Record):
@@ -209,6 +210,7 @@ class RunConfig(Frozen):
     swap: bool | None = None  # None: the suite's protocol (off for order-independent backends)
     single_order: Literal["original", "random"] = "original"
     limit: int | None = None
+    samples: int = Field(default=1, ge=1)  # verdicts drawn per request (repeated sampling, judgekit.sampling)
     run_id: str | None = None
     results_dir: str = "results"
     cache: str | None = None  # path of the SQLite cache; None: the user cache folder

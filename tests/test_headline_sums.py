@@ -97,11 +97,13 @@ def cases() -> list[tuple[str, str, list[Judgment], dict[str, Any]]]:
 CASES = cases()
 
 
-def test_every_aggregation_has_a_vectorised_headline() -> None:
+def test_which_aggregations_have_a_vectorised_headline() -> None:
     from judgekit.aggregations import aggregations
 
-    assert set(HEADLINE_SUMS) == set(aggregations.names())
-    assert {c[1] for c in CASES} == set(aggregations.names())
+    # qa and rewardbench2 (issue 13) came after the vectorised forms: their leaderboard interval
+    # still reruns the aggregation per resample (headline_replicates falls back to the loop)
+    assert set(HEADLINE_SUMS) == set(aggregations.names()) - {"qa", "rewardbench2"}
+    assert {c[1] for c in CASES} == set(HEADLINE_SUMS)
 
 
 def test_a_headline_form_registered_twice_is_an_error() -> None:

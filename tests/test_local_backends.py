@@ -225,3 +225,27 @@ def test_default_judge_runs_offline(shared_data: Path, tmp_path: Path, monkeypat
     assert manifest["template"] == {**manifest["template"], "name": "vanilla", "verdict": "logprob"}
     rows = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
     assert len(rows) == 4 and all(r["status"] == "ok" and 0 < r["p_a"] < 1 for r in rows)
+
+
+def test_audit_with_a_local_model(shared_data: Path, tmp_path: Path, tiny_chat: Path) -> None:
+    """`judgekit audit` through a real local model (transformers, logprob verdicts, so calibration has
+    p(A)): a perturbing probe, a resampling one and the data-only ones. Its verdicts are noise; the code
+    path is the one a live judge takes."""
+    from judgekit import runner
+    from judgekit.audit import AuditConfig, run_audit
+
+    cfg = AuditConfig(run=RunConfig(suite="evalbiasbench", data=str(shared_data), limit=2,
+                                    results_dir=str(tmp_path), cache=str(tmp_path / "cache.sqlite"),
+                                    judge=JudgeConfig(backend="hf", model=str(tiny_chat), template="vanilla",
+                                                      verdict="logprob")),
+                      probes=("position", "bandwagon", "stability", "calibration"), n_resamples=200)
+    res, out = run_audit(cfg, runner)
+    assert {p.name: p.status for p in res.probes} == dict.fromkeys(cfg.probes, "ok")
+    cal = next(p for p in res.probes if p.name == "calibration").effects[0]
+    assert cal.flagged is None and cal.estimate.value is not None and 0 <= cal.estimate.value <= 1
+    # logprob verdicts are deterministic: the resample (sample index 1) agrees with the original
+    stab = next(p for p in res.probes if p.name == "stability").effects[0]
+    assert stab.details["agreement_resample"] == 1.0
+    assert json.loads((out / "audit.json").read_text())["audit_id"] == res.audit_id
+    again, _ = run_audit(cfg, runner)  # everything from the stored runs: the same audit
+    assert again.model_dump() == res.model_dump()

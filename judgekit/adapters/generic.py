@@ -5,7 +5,8 @@ The mapping comes from the suite YAML's ``args`` or the command line (``--field 
 --field a=output_1 --field b=output_2 --field label=preference --label 1=A --label 2=B``):
 
 - ``fields``: judgekit's name -> the dataset's column. Pairwise: ``prompt, a, b, label`` (and
-  optionally ``id, category``); pointwise: ``prompt, response, score`` (and ``id, category,
+  optionally ``id, category``, and ``generator_a, generator_b``: the models that wrote each response,
+  for the audit's self-preference probe); pointwise: ``prompt, response, score`` (and ``id, category,
   reference, rubric``). A name left out maps to the column of the same name.
 - ``labels``: the label column's values (written as text) -> ``A``, ``B`` or ``tie``; without it
   ``A``/``B``/``tie`` and 1/2 (and 0 for a tie) are understood.
@@ -26,7 +27,7 @@ from ._io import LoadedData, Row, hub_part_rows, split_parts
 
 DEFAULT_LABELS: dict[str, GoldLabel] = {"A": "A", "B": "B", "tie": "tie", "a": "A", "b": "B", "1": "A",
                                         "2": "B", "0": "tie", "1.0": "A", "2.0": "B", "0.0": "tie"}
-PAIR_FIELDS = ("id", "prompt", "a", "b", "label", "category")
+PAIR_FIELDS = ("id", "prompt", "a", "b", "label", "category", "generator_a", "generator_b")
 POINT_FIELDS = ("id", "prompt", "response", "score", "category", "reference", "rubric")
 
 
@@ -84,9 +85,13 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                 if label is None:
                     raise row.error(f"unknown label {raw!r}; map it with --label {raw}=A|B|tie "
                                     f"(known: {', '.join(labels)})", col["label"])
+            # which model wrote each response, when the data says (the audit's self_preference probe)
+            generators = {k: str(v) for k in ("generator_a", "generator_b")
+                          if (v := row.get(col[k], types=(str,), required=False)) is not None}
             examples.append(PairExample(id=example_id, prompt=_text(row, col["prompt"]),
                                         response_a=_text(row, col["a"]), response_b=_text(row, col["b"]),
-                                        label=label, category=None if category is None else str(category)))
+                                        label=label, category=None if category is None else str(category),
+                                        metadata=generators))
         else:
             raw_score = row.get(col["score"], types=(str, int, float), required=False)
             try:

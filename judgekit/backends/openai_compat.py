@@ -51,8 +51,9 @@ class OpenAIBackend(Backend):
     def __init__(self, model: str, *, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY",
                  timeout: float = 600.0, max_connections: int = 256,
                  extra_body: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                 revision: str | None = None) -> None:
+                 revision: str | None = None, sample_n: bool = True) -> None:
         super().__init__(model)
+        self.supports_n = sample_n  # several samples of one request in one call with `n`
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
         api_key = os.environ.get(api_key_env)
         if api_key is None and "api.openai.com" in self.base_url:
@@ -125,9 +126,14 @@ class OpenAIBackend(Backend):
         return completion
 
     async def complete(self, requests: Sequence[JudgeRequest]) -> list[Completion]:
+        if len(requests) > 1 and self.supports_n and _samples_of_one(requests):
+            return await self._n(requests)
         if len(requests) == 1:
             return [await self._one(requests[0])]
         return list(await asyncio.gather(*(self._one(r) for r in requests)))
+
+    async def _n(self, requests: Sequence[JudgeRequest]) -> list[Completion]:
+        return await _n_call(self, requests)
 
     async def _one(self, req: JudgeRequest) -> Completion:
         url, body = self._body(req)
@@ -153,6 +159,43 @@ class OpenAIBackend(Backend):
             return self._parse(req, json.loads(payload), latency)
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise BackendError(f"unreadable response from {url}: {exc!r}: {payload[:200]!r}") from None
+
+
+def _samples_of_one(requests: Sequence[JudgeRequest]) -> bool:
+    from ..sampling import same_prompt
+
+    return requests[0].mode == "generate" and all(same_prompt(requests[0], r) for r in requests[1:])
+
+
+async def _n_call(backend: OpenAIBackend, requests: Sequence[JudgeRequest]) -> list[Completion]:
+    """Samples of one request in one call with ``n``: choice i answers the i-th request."""
+    url, body = backend._body(requests[0])
+    body["n"] = len(requests)
+    start = time.perf_counter()
+    try:
+        async with backend._client().post(url, json=body) as resp:
+            payload = await resp.read()
+            status = resp.status
+            retry_after = resp.headers.get("Retry-After")
+    except asyncio.TimeoutError:
+        raise TransientBackendError(f"timeout after {backend.timeout}s from {url}") from None
+    except aiohttp.ClientError as exc:
+        raise TransientBackendError(f"{type(exc).__name__}: {exc}") from None
+    latency = time.perf_counter() - start
+    if status != 200:
+        detail = payload[:300].decode("utf-8", "replace")
+        if status in RETRYABLE_STATUS:
+            raise TransientBackendError(f"HTTP {status}: {detail}", retry_after=parse_retry_after(retry_after))
+        return [Completion(request_id=r.request_id, error=f"HTTP {status} from {url}: {detail}", latency_s=latency)
+                for r in requests]
+    try:
+        obj = json.loads(payload)
+        choices = sorted(obj["choices"], key=lambda c: c.get("index", 0))
+        if len(choices) != len(requests):
+            raise ValueError(f"asked for n={len(requests)} choices, got {len(choices)}")
+        return [backend._parse(r, {**obj, "choices": [c]}, latency) for r, c in zip(requests, choices, strict=True)]
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise BackendError(f"unreadable response from {url}: {exc!r}: {payload[:200]!r}") from None
 
 
 def _parse_response(req: JudgeRequest, obj: dict[str, Any], latency: float) -> Completion:

@@ -63,13 +63,17 @@ class RewardModelBackend(Backend):
     async def complete(self, requests: Sequence[JudgeRequest]) -> list[Completion]:
         conversations = []
         for r in requests:
-            if r.question is None or len(r.responses) != 2:
-                raise ConfigError("the rm backend needs the question and both responses of a pair")
+            if r.question is None or not r.responses:
+                raise ConfigError("the rm backend needs the question and the responses (both of a pair, or the "
+                                  "one response of a pointwise item)")
             conversations += [[{"role": "user", "content": r.question}, {"role": "assistant", "content": resp}]
                               for resp in r.responses]
         scores = self.score_texts(conversations)
-        return [Completion(request_id=r.request_id, scores=scores[2 * i:2 * i + 2])
-                for i, r in enumerate(requests)]
+        out, start = [], 0
+        for r in requests:  # a pair gets [first, second]; a pointwise item its one score
+            out.append(Completion(request_id=r.request_id, scores=scores[start:start + len(r.responses)]))
+            start += len(r.responses)
+        return out
 
     async def aclose(self) -> None:
         self.rm = None

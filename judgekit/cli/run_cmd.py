@@ -19,9 +19,13 @@ from ._output import print_run
               "several separated by commas (judgebench,rewardbench,llmbar), each as SUITE or SUITE:SPLIT.")
 @click.option("--split", default=None, help="Split of the suite (judgebench: gpt or claude); with several "
               "suites, write SUITE:SPLIT instead.")
-@click.option("--judge", default=None, help="BACKEND:MODEL, e.g. openai:gpt-4o-mini, vllm:PATH, hf:MODEL, "
+@click.option("--judge", "judges", multiple=True, help="BACKEND:MODEL, e.g. openai:gpt-4o-mini, vllm:PATH, hf:MODEL, "
               "rm:MODEL or replay:FILE (default: SmolLM2-135M-Instruct on transformers, a weak judge "
-              "that runs on any CPU).")
+              "that runs on any CPU). Given several times: a jury of those judges (see --jury-aggregation).")
+@click.option("--jury", "jury_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Jury YAML: name, aggregation and members (each a judge config with an optional weight).")
+@click.option("--jury-aggregation", type=click.Choice(["majority", "weighted", "mean_prob"]), default=None,
+              help="How a jury's verdicts combine (default majority; a --jury file may name its own).")
 @click.option("--judge-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML judge config: backend, model, template, sampling, options.")
 @click.option("--template", default=None, help="Prompt template name or .j2 path (default: the "
@@ -38,6 +42,9 @@ from ._output import print_run
 @click.option("--temperature", type=float, default=None)
 @click.option("--max-tokens", type=int, default=None)
 @click.option("--seed", type=int, default=None)
+@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Verdicts drawn per request (needs --temperature > 0); reports the majority-of-k accuracy "
+              "curve and test-retest agreement from the stored samples.")
 @click.option("--concurrency", type=int, default=32, show_default=True, help="Requests in flight.")
 @click.option("--max-retries", type=int, default=6, show_default=True)
 @click.option("--timeout", type=float, default=None, help="Per-request timeout in seconds.")
@@ -69,10 +76,11 @@ from ._output import print_run
 @click.option("--hub-config", default=None)
 @click.option("--revision", default=None)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path | None,
+def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: Path | None,
+            jury_aggregation: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
             random_order: bool, base_url: str | None, api_key_env: str | None,
-            temperature: float | None, max_tokens: int | None, seed: int | None, concurrency: int,
+            temperature: float | None, max_tokens: int | None, seed: int | None, samples: int, concurrency: int,
             max_retries: int, timeout: float | None, verdict: str | None, engine_args: tuple[str, ...],
             backend_options: tuple[str, ...], reparse: bool, run_id: str | None,
             results_dir: str, cache_path: str | None, no_cache: bool, fields: tuple[str, ...],
@@ -90,38 +98,55 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
     targets = suite_targets(suite, split)
     if run_id is not None and len(targets) > 1:
         raise ConfigError("--run-id names one run; with several suites leave it out (each run gets its own)")
-    judge_cfg = make_judge_config(judge, judge_config, template, sampling, options)
+    judge_cfgs = [make_judge_config(j, judge_config, template, sampling, options) for j in judges or (None,)]
     if verdict is not None:
-        judge_cfg = judge_cfg.model_copy(update={"verdict": verdict})
+        judge_cfgs = [c.model_copy(update={"verdict": verdict}) for c in judge_cfgs]
+    judge_cfg = judge_cfgs[0]
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
     configs = [RunConfig(
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
         swap=False if single_order else None,
         single_order="random" if random_order else "original",
-        limit=limit, run_id=run_id, results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
+        limit=limit, samples=samples, run_id=run_id, results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
         concurrency=concurrency, retry=RetryPolicy(max_retries=max_retries),
     ) for name, target_split in targets]
     console = Console()
+    if jury_file is not None or len(judge_cfgs) > 1:
+        from ._jury import jury_config, run_jury_cmd
+
+        jury = jury_config(jury_file, judge_cfgs if judges else [], jury_aggregation)
+        failed = sum(run_jury_cmd(c, jury, quiet, console) for c in configs)
+        if failed:
+            raise SystemExit(1)
+        return
     from .. import runner  # the backends load only when a judge runs
 
     preps = [runner.prepare(c) for c in configs]  # every suite's data and template checked up front
     import asyncio
 
-    failed = 0
+    failed = missing = 0
     headlines: list[tuple[str, str, str]] = []
     for prep in preps:
         unit = "responses" if prep.suite.kind == "pointwise" else "pairs"
         orders = "one grade each" if prep.suite.kind == "pointwise" else ("both orders" if prep.swap else "one order")
         console.print(f"[bold]{prep.suite.name}[/bold] split {prep.split}: {len(prep.examples)} {unit}, "
-                      f"{prep.n_requests} requests ({orders}); "
+                      f"{len(prep.requests)} requests ({orders}); "
                       f"judge {prep.backend.display_name}; template {prep.template.name} ({prep.template.hash})")
         progress = NullProgress() if quiet else RichProgress()
         result = asyncio.run(runner.execute(prep, progress))
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"
         print_run(result.metrics, result.report, title, console)
+        if "sampling" in result.extra:
+            from ._sampling import print_sampling
+
+            print_sampling(result.extra["sampling"], console)
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
+        if result.n_missing:
+            missing += result.n_missing
+            console.print(f"[red]{result.n_missing} of {len(prep.requests)} requests have no judgment[/red]; "
+                          "rerun the same command to judge them")
         if result.report is not None:
             v = result.report.headline.value
             headlines.append((f"{prep.suite.name}/{prep.split}", result.report.headline_name,
@@ -130,7 +155,7 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         console.print("[bold]summary[/bold]")
         for name, what, value in headlines:
             console.print(f"  {name}: {what} {value}")
-    if failed:
+    if failed or missing:
         raise SystemExit(1)
 
 

@@ -65,18 +65,22 @@ class FakeOpenAIServer:
                                     text=json.dumps({"error": {"message": "injected", "code": status}}))
         if self.delay:
             await asyncio.sleep(self.delay)
-        text = self.responder(body)
+        texts = [self.responder(body) for _ in range(int(body.get("n", 1)))]  # `n` samples per call
+        text = texts[0]
         with self._lock:
             self.statuses[200] = self.statuses.get(200, 0) + 1
         chat = request.path.endswith("/chat/completions")
-        choice: dict[str, Any] = {"index": 0, "finish_reason": "stop"}
-        if chat:
-            choice["message"] = {"role": "assistant", "content": text}
-        else:
-            choice["text"] = text
+        choices: list[dict[str, Any]] = []
+        for i, t in enumerate(texts):
+            choice: dict[str, Any] = {"index": i, "finish_reason": "stop"}
+            if chat:
+                choice["message"] = {"role": "assistant", "content": t}
+            else:
+                choice["text"] = t
+            choices.append(choice)
         payload = {
             "id": f"cmpl-{n}", "object": "chat.completion" if chat else "text_completion",
-            "created": 0, "model": body.get("model", "fake"), "choices": [choice],
+            "created": 0, "model": body.get("model", "fake"), "choices": choices,
             "usage": {"prompt_tokens": len(user_text(body)) // 4, "completion_tokens": len(text) // 4,
                       "total_tokens": len(user_text(body)) // 4 + len(text) // 4},
         }
