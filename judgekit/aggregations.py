@@ -73,9 +73,16 @@ def _verdict(j: Judgment) -> Winner:
 def by_example(rows: Iterable[Judgment]) -> dict[str, list[Judgment]]:
     """Rows grouped by example, each group in order AB, BA (then by sample), examples by id."""
     groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in sorted(rows, key=lambda j: (j.example_id, j.order != "AB", j.sample)):
+    for j in rows:
         groups[j.example_id].append(j)
-    return dict(groups)
+    # the stable sort of all rows by (example, order, sample), one small group at a time
+    out: dict[str, list[Judgment]] = {}
+    for key in sorted(groups):
+        js = groups[key]
+        if len(js) > 1:
+            js.sort(key=lambda j: (j.order != "AB", j.sample))
+        out[key] = js
+    return out
 
 
 def rate(flags: Sequence[bool] | Sequence[float], higher_is_better: bool | None = True) -> Score:
@@ -104,8 +111,13 @@ def correct(j: Judgment) -> bool:
 
 
 def both_orders(js: Sequence[Judgment]) -> tuple[Judgment, Judgment] | None:
-    ab = next((j for j in js if j.order == "AB"), None)
-    ba = next((j for j in js if j.order == "BA"), None)
+    ab = ba = None
+    for j in js:  # the first of each order
+        if j.order == "AB":
+            if ab is None:
+                ab = j
+        elif j.order == "BA" and ba is None:
+            ba = j
     return (ab, ba) if ab is not None and ba is not None else None
 
 
@@ -339,7 +351,8 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     same, as JudgeLM's parser turns both into a draw; a failed request is never consistent) and the
     same figures on the second order. With ``unparseable: tie`` (PandaLM), an unparseable output is a
     tie, as PandaLM's compute_metrics.py counts it, and the strict figures come in a table of their own."""
-    examples = [js for js in by_example(rows).values() if js[0].label is not None]
+    grouped = by_example(rows)
+    examples = [js for js in grouped.values() if js[0].label is not None]
     table: dict[str, dict[str, Score]] = {}
     # PandaLM's compute_metrics.py counts an unparseable judge output ("garbage") as a tie
     # (`args.unparseable: tie`); the strict figures (unparseable = invalid) come in their own table.
@@ -377,7 +390,7 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     for cat, group in sorted(by_cat.items()):
         table[f"first order: {cat}"] = figures([published(js[0]) for js in group], [str(js[0].label) for js in group])
     counts = invalid_counts(rows)
-    counts["unlabelled examples"] = len(by_example(rows)) - len(examples)
+    counts["unlabelled examples"] = len(grouped) - len(examples)
     columns = ("accuracy", "precision", "recall", "F1", "kappa")
     tables = [ReportTable(title="agreement with gold", columns=columns, rows=table)]
     if unparseable_as_tie:

@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from .bulk import paused_gc
 from .errors import ConfigError, DataError, JudgekitError, RunStateError
 from .locking import run_lock
 from .redact import redact, redact_text
@@ -117,6 +118,7 @@ def _parse_lines(path: Path) -> Iterator[tuple[int, bytes, Judgment | str]]:
                 yield lineno, raw, f"not a judgment row: {err['msg']} (field {'.'.join(map(str, err['loc']))})"
 
 
+@paused_gc
 def read_judgments(path: Path, *, strict: bool = False) -> dict[str, Judgment]:
     """The latest row of each request in a judgments.jsonl.
 
