@@ -369,13 +369,40 @@ async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
         if pending and counts["sent"] and prep.backend.timed:
             # the judge's wall time (model loading included), what the leaderboard reports as cost
             store.add_judge_time(time.perf_counter() - started, counts["sent"])
+        backend_stats = prep.backend.run_stats() if pending and counts["sent"] else None
+        if backend_stats:
+            record_backend_stats(store, backend_stats)
     rows = store.load(keep={r.request_id for r in prep.requests})
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
+    extra: dict[str, Any] = {"backend_stats": backend_stats} if backend_stats else {}
+    if rows and all(j.status == "error" for j in rows.values()):
+        extra["no_answers"] = first_errors(rows.values())
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
-                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)
+                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report, extra=extra)
+
+
+def record_backend_stats(store: RunStore, stats: dict[str, Any]) -> None:
+    """This invocation's backend figures (per-endpoint counts, errors, latencies) in the manifest:
+    ``backend_stats`` holds the latest invocation's, ``backend_stats_history`` every invocation's."""
+    from .store import write_json_atomic
+
+    manifest = store.read_manifest()
+    if manifest is None:
+        return
+    entry = {"at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), **_jsonable(stats)}
+    manifest["backend_stats"] = entry
+    manifest["backend_stats_history"] = [*manifest.get("backend_stats_history", []), entry][-20:]
+    write_json_atomic(store.manifest_path, manifest)
+
+
+def first_errors(rows: Any, n: int = 3) -> list[tuple[str, int]]:
+    """The most common failure messages of a run's failed rows, with their counts."""
+    from collections import Counter
+
+    return Counter(j.error or "unknown error" for j in rows if j.status == "error").most_common(n)
 
 
 # --------------------------------------------------------------------------- scoring

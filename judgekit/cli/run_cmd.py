@@ -13,6 +13,7 @@ from ..backends.base import parse_judge_spec
 from ..errors import ConfigError
 from ..progress import NullProgress, RichProgress
 from ..types import JudgeConfig, RetryPolicy, RunConfig
+from ._endpoints import print_endpoints, print_no_answers
 from ._files import yaml_mapping
 from ._output import print_run
 
@@ -28,6 +29,17 @@ def _key_values(items: tuple[str, ...], flag: str) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"{flag} {item!r}: value is not valid YAML: {exc}") from exc
     return out
+
+
+def _timeout(value: float | None) -> float | None:
+    if value is None:
+        return None
+    from ..backends.openai_compat import check_timeout
+
+    try:
+        return check_timeout(value, "--timeout")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _judge_config(judge: str | None, judge_config: Path | None, template: str | None,
@@ -66,19 +78,27 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
               "template a known judge was trained with, else the suite's default).")
 @click.option("--data", default=None, help="Local data file or folder instead of the Hugging Face hub "
               "(default: $JUDGEKIT_DATA_DIR if set).")
-@click.option("--limit", type=int, default=None, help="Judge only the first N examples.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Judge only the first N examples.")
 @click.option("--single-order", is_flag=True, help="Judge each pair in one order only (no swap).")
 @click.option("--random-order", is_flag=True, help="With --single-order: each pair's order drawn "
               "from a hash of its content instead of the original order.")
-@click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
+@click.option("--base-url", "base_urls", multiple=True, help="OpenAI-compatible endpoint, e.g. "
+              "http://localhost:8000/v1. Repeat it for several servers of the same model: requests go to "
+              "the one with the fewest in flight, and one that fails is skipped until it answers again.")
 @click.option("--api-key-env", default=None, help="Environment variable holding the API key "
               "(default OPENAI_API_KEY).")
-@click.option("--temperature", type=float, default=None)
-@click.option("--max-tokens", type=int, default=None)
-@click.option("--seed", type=int, default=None)
-@click.option("--concurrency", type=int, default=32, show_default=True, help="Requests in flight.")
-@click.option("--max-retries", type=int, default=6, show_default=True)
-@click.option("--timeout", type=float, default=None, help="Per-request timeout in seconds.")
+@click.option("--temperature", type=float, default=None, help="Sampling temperature (default: the template's, "
+              "usually 0).")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Most tokens a verdict may take "
+              "(default: the template's).")
+@click.option("--seed", type=int, default=None, help="Sampling seed sent to the backend.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Requests in flight.")
+@click.option("--max-retries", type=click.IntRange(min=0), default=6, show_default=True,
+              help="Retries of a request on 429/5xx, timeouts and dropped connections, with exponential "
+              "backoff; no retry starts after 10 minutes.")
+@click.option("--timeout", type=float, default=None, callback=lambda ctx, param, value: _timeout(value),
+              help="Seconds one HTTP attempt may take (default 120; a finite number above 0).")
 @click.option("--verdict", type=click.Choice(["generate", "logprob", "constrained"]), default=None,
               help="generate: parse generated text (default); logprob: read the label tokens' "
               "probabilities (one forward pass); constrained: generation restricted to the labels (vLLM).")
@@ -109,7 +129,7 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
-            random_order: bool, base_url: str | None, api_key_env: str | None,
+            random_order: bool, base_urls: tuple[str, ...], api_key_env: str | None,
             temperature: float | None, max_tokens: int | None, seed: int | None, concurrency: int,
             max_retries: int, timeout: float | None, verdict: str | None, engine_args: tuple[str, ...],
             backend_options: tuple[str, ...], reparse: bool, run_id: str | None,
@@ -120,6 +140,8 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
     the suite's metrics and its published aggregation. Several suites run one after the other."""
     sampling = {k: v for k, v in {"temperature": temperature, "max_tokens": max_tokens,
                                   "seed": seed}.items() if v is not None}
+    base_url: str | list[str] | None = (None if not base_urls else base_urls[0] if len(base_urls) == 1
+                                        else list(base_urls))
     options: dict[str, Any] = {k: v for k, v in {"base_url": base_url, "api_key_env": api_key_env, "timeout": timeout,
                                  "reparse": reparse or None}.items() if v is not None}
     options.update(_key_values(backend_options, "--option"))
@@ -154,11 +176,15 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         progress = NullProgress() if quiet else RichProgress()
         result = asyncio.run(runner.execute(prep, progress))
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"
-        print_run(result.metrics, result.report, title, console)
+        if "no_answers" in result.extra:
+            print_no_answers(result.metrics.n_failed, result.extra["no_answers"], console)
+        else:
+            print_run(result.metrics, result.report, title, console)
+        print_endpoints(result.extra.get("backend_stats"), console)
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
-        if result.report is not None:
+        if result.report is not None and "no_answers" not in result.extra:
             v = result.report.headline.value
             headlines.append((f"{prep.suite.name}/{prep.split}", result.report.headline_name,
                               "-" if v is None else f"{v:.2f}"))
