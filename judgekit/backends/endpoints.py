@@ -45,6 +45,7 @@ class Endpoint:
     times_out: int = 0  # how often it was taken out of service
     out_seconds: float = 0.0  # time spent out of service (closed spells)
     last_error: str | None = None
+    trial: bool = False  # the one request in flight is a trial of an out endpoint
     _out_since: float | None = None
 
     @property
@@ -97,18 +98,18 @@ class EndpointPool:
         return [e.url for e in self.endpoints]
 
     def pick(self, exclude: set[str] | frozenset[str] = frozenset()) -> Endpoint:
-        """The endpoint for the next attempt: in service and not yet tried, fewest outstanding;
-        else an out endpoint whose back-off has passed and that has no trial in flight."""
+        """The endpoint for the next attempt, fewest outstanding first, among those not yet tried
+        for this request that are in service or whose back-off has passed with no trial in flight
+        (such a trial, with nothing outstanding, goes first: it is how an endpoint comes back)."""
         now = self.clock()
-        candidates = [e for e in self.endpoints if e.url not in exclude and e.in_service]
-        if not candidates:
-            candidates = [e for e in self.endpoints if e.url not in exclude and e.out_until is not None
-                          and e.out_until <= now and e.outstanding == 0]
+        candidates = [e for e in self.endpoints if e.url not in exclude and (
+            e.in_service or (e.out_until is not None and e.out_until <= now and e.outstanding == 0))]
         if not candidates:
             raise NoEndpointAvailable(self.unavailable_reason(exclude))
         least = min(e.outstanding for e in candidates)
         tied = [e for e in candidates if e.outstanding == least]
         ep = tied[next(self._turn) % len(tied)] if len(tied) > 1 else tied[0]
+        ep.trial = not ep.in_service
         ep.outstanding += 1
         ep.sent += 1
         return ep
@@ -120,6 +121,7 @@ class EndpointPool:
         ep.ok += 1
         ep.latencies.append(latency)
         ep.consecutive_failures = 0
+        ep.trial = False
         if ep.out_until is not None:
             now = self.clock()
             log.warning("endpoint %s answers again: back in service", ep.url)
@@ -135,8 +137,12 @@ class EndpointPool:
         ep.last_error = message
         if len(self.endpoints) == 1:
             return  # nowhere else to send: the caller's retry with backoff decides
-        trial = ep.out_until is not None
-        if trial or kind in CONNECTION_KINDS or ep.consecutive_failures >= self.failures_to_eject:
+        if ep.out_until is not None:
+            if ep.trial:  # a failed trial: out again, for twice as long
+                ep.trial = False
+                self._take_out(ep, message)
+            return  # requests sent before it was taken out: already counted against it
+        if kind in CONNECTION_KINDS or ep.consecutive_failures >= self.failures_to_eject:
             self._take_out(ep, message)
 
     def _take_out(self, ep: Endpoint, message: str) -> None:

@@ -148,7 +148,12 @@ class FakeOpenAIServer:
                     transport.abort()
 
         done = threading.Event()
-        self._loop.call_soon_threadsafe(lambda: (abort(), done.set()))
+
+        def run() -> None:
+            abort()
+            done.set()
+
+        self._loop.call_soon_threadsafe(run)
         done.wait(10)
 
     def stop(self) -> None:
