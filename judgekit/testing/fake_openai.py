@@ -169,15 +169,19 @@ class FakeOpenAIServer:
         self.stop()
 
 
-def main() -> None:  # pragma: no cover - used by bench/client.py as a separate process
+def main() -> None:  # pragma: no cover - used by bench/client.py and bench/endpoints.py as a separate process
     import argparse
     import time
 
     p = argparse.ArgumentParser(description="fake OpenAI-compatible server answering [[A>B]]")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--text", default="[[A>B]]")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds each request takes")
+    p.add_argument("--capacity", type=int, default=None, help="requests worked on at once (others wait)")
+    p.add_argument("--model", action="append", default=None, help="model id /v1/models lists (repeatable)")
     args = p.parse_args()
-    server = FakeOpenAIServer(responder=lambda body: args.text, port=args.port).start()
+    server = FakeOpenAIServer(responder=lambda body: args.text, port=args.port, delay=args.delay,
+                              capacity=args.capacity, models=args.model).start()
     print(server.port, flush=True)
     try:
         while True:
