@@ -72,6 +72,7 @@ backends: Registry[Any] = Registry(
         "rm": "judgekit.backends.reward_model:RewardModelBackend",
         "vllm": "judgekit.backends.vllm:VLLMBackend",
         "vllm-server": "judgekit.backends.vllm_server:VLLMServerBackend",
+        "ray": "judgekit.backends.ray:RayBackend",
     },
 )
 

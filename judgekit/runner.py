@@ -315,6 +315,9 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
         else:
             to_send.append((req, key))
 
+    if backend.streams:  # the backend takes the whole run and yields batches as they finish
+        await _judge_streamed(backend, to_send, finish, counts)
+        return
     batches = [to_send[i:i + backend.batch_size] for i in range(0, len(to_send), backend.batch_size)]
     queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
     for b in batches:
@@ -334,6 +337,21 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
 
     n_workers = max(1, min(prep.config.concurrency, len(batches)))
     await asyncio.gather(*(worker() for _ in range(n_workers)))
+
+
+async def _judge_streamed(backend: Backend, to_send: list[tuple[JudgeRequest, str | None]], finish: Any,
+                          counts: dict[str, int]) -> None:
+    waiting = {req.request_id: (req, key) for req, key in to_send}
+    if waiting:
+        async for completions in backend.stream([req for req, _ in to_send]):
+            for completion in completions:
+                item = waiting.pop(completion.request_id, None)
+                if item is not None:
+                    counts["sent"] += 1
+                    finish(item[0], completion, item[1])
+    for req, key in waiting.values():  # the backend's stream ended without them: failed, retried on rerun
+        finish(req, Completion(request_id=req.request_id, error=f"backend {backend.name} returned no completion"),
+               key)
 
 
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:

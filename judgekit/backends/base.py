@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -36,6 +36,9 @@ class Backend(ABC):
     verdict_modes: tuple[VerdictMode, ...] = ("generate",)
     #: False for backends whose wall time is not a judge's cost (replay serves recorded verdicts)
     timed: bool = True
+    #: True for backends that take the whole run at once and yield completions as batches finish
+    #: (``stream``; the ray backend): the runner stores each batch as it arrives
+    streams: bool = False
 
     def __init__(self, model: str) -> None:
         self.model = model
@@ -59,6 +62,10 @@ class Backend(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections, engines or child processes."""
+
+    def stream(self, requests: Sequence[JudgeRequest]) -> AsyncIterator[list[Completion]]:
+        """Completions of all ``requests``, a batch at a time as they finish (``streams`` backends)."""
+        raise NotImplementedError(f"backend {self.name} does not stream")
 
     def run_stats(self) -> dict[str, Any] | None:
         """Figures of this invocation worth keeping in the manifest (per-endpoint counts, errors
