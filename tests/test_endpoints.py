@@ -16,6 +16,7 @@ import pytest
 from judgekit import JudgeConfig, RunConfig, run
 from judgekit.backends.endpoints import EndpointPool, NoEndpointAvailable, latency_summary
 from judgekit.cli import main
+from judgekit.manifest import read_manifest
 from judgekit.testing.fake_openai import FakeOpenAIServer
 from judgekit.types import RetryPolicy
 from tests.conftest import judgebench_file
@@ -170,6 +171,9 @@ def test_three_endpoints_one_killed_one_failing_for_a_while(shared_data: Path, t
     for e in stats.values():
         lat = e["latency_s"]
         assert 0.01 <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"]
+    typed = read_manifest(result.run_dir)  # the typed manifest reads them back
+    assert typed is not None and typed.backend_stats is not None
+    assert [e.url for e in typed.backend_stats.endpoints] == urls and len(typed.backend_stats_history) == 1
 
     # the same judgments and metrics as one healthy endpoint gives
     exp = expected_metrics(pairs)
