@@ -251,3 +251,31 @@ def test_run_summary_shows_each_endpoint(shared_data: Path, tmp_path: Path, monk
     dead_line = next(line for line in table.splitlines() if dead.base_url in line)
     assert alive_line.split()[1:4] == ["│", "6", "│"] or " 6 " in alive_line
     assert "connect 1" in dead_line and "1x" in dead_line
+
+
+async def test_rate_limits_are_honoured_not_failed_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 429 is a healthy server asking to slow down: the request waits for Retry-After (it is not
+    sent to another endpoint at once), and the endpoint stays in service."""
+    from judgekit.backends import base as backend_base
+    from judgekit.backends.base import call_with_retries
+    from judgekit.backends.openai_compat import OpenAIBackend
+    from judgekit.types import JudgeRequest, Message
+
+    sleeps: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        sleeps.append(delay)
+
+    monkeypatch.setattr(backend_base, "_sleep", fake_sleep)
+    req = JudgeRequest(request_id="r", example_id="r", messages=(Message(role="user", content="hi"),),
+                       template="t", template_hash="h")
+    with FakeOpenAIServer(fault=lambda n, b: (429, {"Retry-After": "3"}) if n == 1 else None) as a, \
+            FakeOpenAIServer() as b:
+        backend = OpenAIBackend("m", base_url=[a.base_url, b.base_url])
+        assert backend.pool.endpoints[0].url == a.base_url  # ties go in turn: the first pick is `a`
+        (out,) = await call_with_retries(backend, [req], RetryPolicy())
+        await backend.aclose()
+    assert out.ok and out.attempts == 2 and sleeps == [3.0]
+    stats = {e["url"]: e for e in backend.pool.stats()}
+    assert stats[a.base_url]["errors"] == {"http_429": 1} and stats[a.base_url]["in_service"]
+    assert sum(e["ok"] for e in stats.values()) == 1 and b.requests + a.requests == 2

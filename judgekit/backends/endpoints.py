@@ -36,7 +36,7 @@ class Endpoint:
     url: str
     outstanding: int = 0
     sent: int = 0  # attempts sent here (a failover counts on each endpoint it reached)
-    ok: int = 0  # answered (HTTP 200 with a readable answer, or a permanent 4xx answer)
+    ok: int = 0  # requests it gave their final answer (a readable 200, an unreadable one, or a 4xx)
     errors: Counter[str] = field(default_factory=Counter)  # failure kind -> count
     latencies: list[float] = field(default_factory=list)  # of answered attempts, seconds
     consecutive_failures: int = 0
@@ -130,6 +130,10 @@ class EndpointPool:
             if ep._out_since is not None:
                 ep.out_seconds += now - ep._out_since
                 ep._out_since = None
+
+    def throttled(self, ep: Endpoint) -> None:
+        """HTTP 429: counted, but a healthy server asking us to slow down is not taken out."""
+        ep.errors["http_429"] += 1
 
     def failed(self, ep: Endpoint, kind: str, message: str) -> None:
         ep.errors[kind] += 1

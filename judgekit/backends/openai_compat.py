@@ -359,8 +359,7 @@ class OpenAIBackend(Backend):
         if status != 200:
             detail = _snippet(payload)
             if status == 429:
-                self.pool.answered(ep, latency)  # a healthy server that asks us to slow down
-                ep.errors["http_429"] += 1
+                self.pool.throttled(ep)
                 return RateLimited(f"HTTP 429 from {url}: {detail}",
                                    retry_after=parse_retry_after(retry_after))
             if status in RETRYABLE_STATUS:
