@@ -279,3 +279,13 @@ async def test_rate_limits_are_honoured_not_failed_over(monkeypatch: pytest.Monk
     stats = {e["url"]: e for e in backend.pool.stats()}
     assert stats[a.base_url]["errors"] == {"http_429": 1} and stats[a.base_url]["in_service"]
     assert sum(e["ok"] for e in stats.values()) == 1 and b.requests + a.requests == 2
+
+
+async def test_a_single_endpoint_not_listing_the_model_only_warns(caplog: pytest.LogCaptureFixture) -> None:
+    from judgekit.backends.openai_compat import OpenAIBackend
+
+    with FakeOpenAIServer(models=["models/judge"]) as server:
+        backend = OpenAIBackend("judge", base_url=server.base_url)
+        await backend.start(Path("."))
+        await backend.aclose()
+    assert "does not list model 'judge'" in caplog.text

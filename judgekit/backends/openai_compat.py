@@ -197,9 +197,10 @@ class OpenAIBackend(Backend):
         """Before the first request: each endpoint is reachable and serves the model.
 
         An endpoint that cannot be reached is taken out of service (the run goes on with the
-        others); when none can be reached the run stops at once, naming the cause. An endpoint
-        whose ``/models`` lists other models, or a different checkpoint under the same name, is a
-        configuration error. A server without ``/models`` is not checked."""
+        others); when none can be reached the run stops at once, naming the cause. With several
+        endpoints, one whose ``/models`` lists other models, or a different checkpoint under the
+        same name, is a configuration error (a single endpoint that does not list the model only
+        gets a warning: some providers list other names). A server without ``/models`` is not checked."""
         results = await asyncio.gather(*(self._probe(ep) for ep in self.pool.endpoints))
         unreachable = [(ep, msg) for ep, (kind, msg, _) in zip(self.pool.endpoints, results, strict=True)
                        if kind == "unreachable"]
@@ -221,8 +222,13 @@ class OpenAIBackend(Backend):
         wrong = {url: sorted(m) for url, m in served.items() if self.model not in m}
         if wrong:
             where = "; ".join(f"{url} serves {ids}" for url, ids in wrong.items())
-            raise ConfigError(f"model {self.model!r} is not served by every endpoint: {where}. All endpoints "
-                              "must serve the judge's model (check --judge and --base-url)")
+            if len(self.pool) == 1:  # some providers list their models under other names: the server decides
+                log.warning("%s does not list model %r in /models (%s); sending the requests anyway",
+                            self.base_url, self.model, where)
+            else:
+                raise ConfigError(f"model {self.model!r} is not served by every endpoint: {where}. All endpoints "
+                                  "must serve the judge's model (check --judge and --base-url; "
+                                  "--option check_models=false skips this check)")
         roots = {url: m[self.model] for url, m in served.items() if m.get(self.model)}
         if len(set(roots.values())) > 1:
             where = "; ".join(f"{url}: {root}" for url, root in roots.items())
