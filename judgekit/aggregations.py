@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
 from .metrics.agreement import cohen_kappa
 from .metrics.interval import Score
+from .registry import Registry
 from .types import Frozen, Judgment, Winner
 
 # ----------------------------------------------------------------------------- report model
@@ -52,23 +52,14 @@ class SuiteReport(Frozen):
 
 
 Aggregation = Callable[[Sequence[Judgment], Mapping[str, Any]], SuiteReport]
-AGGREGATIONS: dict[str, Aggregation] = {}
-
-
-def register(name: str) -> Callable[[Aggregation], Aggregation]:
-    def deco(fn: Aggregation) -> Aggregation:
-        AGGREGATIONS[name] = fn
-        return fn
-
-    return deco
+#: the built-ins below register with ``@register``; plugins through the ``judgekit.aggregations`` entry points
+aggregations: Registry[SuiteReport] = Registry("aggregation", "judgekit.aggregations", listing="known")
+register = aggregations.register
 
 
 def aggregate(name: str, rows: Iterable[Judgment], args: Mapping[str, Any] | None = None) -> SuiteReport:
     """Run the named aggregation over judgment rows."""
-    fn = AGGREGATIONS.get(name)
-    if fn is None:
-        raise ConfigError(f"unknown aggregation {name!r}; known: {', '.join(sorted(AGGREGATIONS))}")
-    return fn(list(rows), dict(args or {}))
+    return aggregations.get(name)(list(rows), dict(args or {}))
 
 
 # ----------------------------------------------------------------------------- helpers

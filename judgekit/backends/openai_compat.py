@@ -23,6 +23,7 @@ import aiohttp
 import yarl
 
 from ..errors import BackendError, ConfigError, TransientBackendError
+from ..registry import backends
 from ..types import Completion, JudgeRequest, VerdictMode
 from .base import Backend
 from .endpoints import Endpoint, EndpointPool, NoEndpointAvailable
@@ -107,6 +108,7 @@ def _base_urls(base_url: str | Sequence[str] | None) -> list[str]:
     return out
 
 
+@backends.register("openai")
 class OpenAIBackend(Backend):
     """One model behind one or several OpenAI-compatible endpoints (``base_url`` a URL or a list)."""
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackendError, ConfigError
+from ..registry import backends
 from ..types import Completion, JudgeRequest, VerdictMode
 from ._local import require
 from .base import Backend
@@ -69,6 +70,7 @@ class EngineActor:
         return {"completion": np.array([c.model_dump_json() for c in completions], dtype=object)}
 
 
+@backends.register("ray")
 class RayBackend(Backend):
     name = "ray"
     verdict_modes: tuple[VerdictMode, ...] = ("generate", "logprob", "constrained")

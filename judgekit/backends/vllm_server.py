@@ -27,6 +27,7 @@ from typing import IO, Any
 import aiohttp
 
 from ..errors import BackendError, ConfigError
+from ..registry import backends
 from ..types import Completion, JudgeRequest
 from ._local import choice_token_ids, prompt_ids, require
 from .openai_compat import OpenAIBackend, check_timeout
@@ -64,6 +65,7 @@ def server_flags(engine_args: dict[str, Any]) -> list[str]:
     return flags
 
 
+@backends.register("vllm-server")
 class VLLMServerBackend(OpenAIBackend):
     """``replicas=N`` starts N servers (each on its own port, log and, with ``gpu_groups`` or a
     tensor-parallel size, its own GPUs) and spreads the requests over them like several

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import ConfigError
-from ..leaderboard import FORMATS, LeaderboardConfig, build_leaderboard, table_rows, write_leaderboard
+from ..views.leaderboard import FORMATS, LeaderboardConfig, build_leaderboard
+from ..views.leaderboard_render import table_rows, write_leaderboard
 from ._files import yaml_mapping
 
 

@@ -20,17 +20,7 @@ from ..store import RunStore
 from ..suites import AggregationSpec, load_suite
 from ..types import Frozen, Judgment, Order, PairExample, Verdict, Winner
 
-importers: Registry[Any] = Registry(
-    "import format",
-    "judgekit.importers",
-    {
-        "judgebench": "judgekit.importers.judgebench:read",
-        "alpaca_eval": "judgekit.importers.alpaca_eval:read",
-        "arena_hard": "judgekit.importers.arena_hard:read",
-        "llmbar": "judgekit.importers.llmbar:read",
-        "pandalm": "judgekit.importers.pandalm:read",
-    },
-)
+importers: Registry[Any] = Registry("import format", "judgekit.importers", "judgekit.importers")
 
 
 def read_json_list(path: Path, what: str) -> list[Any]:
