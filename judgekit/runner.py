@@ -233,6 +233,9 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
         else:
             to_send.append((req, key))
 
+    if backend.streams:  # the backend takes the whole run and yields batches as they finish
+        await _judge_streamed(backend, to_send, finish, counts)
+        return
     batches = batches_for(to_send, backend.batch_size, getattr(backend, "supports_n", False))
     queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
     for b in batches:
@@ -254,6 +257,21 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
 
     n_workers = max(1, min(prep.config.concurrency, len(batches)))
     await asyncio.gather(*(worker() for _ in range(n_workers)))
+
+
+async def _judge_streamed(backend: Backend, to_send: list[tuple[JudgeRequest, str | None]], finish: Any,
+                          counts: dict[str, int]) -> None:
+    waiting = {req.request_id: (req, key) for req, key in to_send}
+    if waiting:
+        async for completions in backend.stream([req for req, _ in to_send]):
+            for completion in completions:
+                item = waiting.pop(completion.request_id, None)
+                if item is not None:
+                    counts["sent"] += 1
+                    finish(item[0], completion, item[1])
+    for req, key in waiting.values():  # the backend's stream ended without them: failed, retried on rerun
+        finish(req, Completion(request_id=req.request_id, error=f"backend {backend.name} returned no completion"),
+               key)
 
 
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
@@ -294,11 +312,16 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
         await prep.backend.aclose()
         if clock is not None and counts["sent"]:
             clock.update(counts["sent"], force=True)
+        backend_stats = prep.backend.run_stats() if pending and counts["sent"] else None
+        if backend_stats:
+            record_backend_stats(store, backend_stats)
     rows = store.load(keep={r.request_id for r in prep.requests})
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"backend_stats": backend_stats} if backend_stats else {}
+    if rows and all(j.status == "error" for j in rows.values()):
+        extra["no_answers"] = first_errors(rows.values())
     if prep.config.samples > 1:
         extra["sampling"] = report_for_run(rows.values(), prep.manifest)
         write_json_atomic(prep.run_dir / SAMPLES_FILE, extra["sampling"].model_dump(mode="json"))
@@ -306,3 +329,29 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
                      n_sent=counts["sent"], n_failed=metrics.n_failed, report=report,
                      n_missing=len(prep.requests) - len(rows), extra=extra)
+
+
+def record_backend_stats(store: RunStore, stats: dict[str, Any]) -> None:
+    """This invocation's backend figures (per-endpoint counts, errors, latencies) in the manifest:
+    ``backend_stats`` holds the latest invocation's, ``backend_stats_history`` the last 20."""
+    import datetime
+
+    from .manifest import BackendStats
+    from .store import write_json_atomic
+
+    manifest = store.read_manifest()
+    if manifest is None:
+        return
+    entry = BackendStats.model_validate(
+        {"at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), **jsonable(stats)}
+    ).model_dump(mode="json")
+    manifest["backend_stats"] = entry
+    manifest["backend_stats_history"] = [*manifest.get("backend_stats_history", []), entry][-20:]
+    write_json_atomic(store.manifest_path, manifest)
+
+
+def first_errors(rows: Any, n: int = 3) -> list[tuple[str, int]]:
+    """The most common failure messages of a run's failed rows, with their counts."""
+    from collections import Counter
+
+    return Counter(j.error or "unknown error" for j in rows if j.status == "error").most_common(n)

@@ -210,8 +210,9 @@ class RunStore:
                 "or remove that folder")
         if old is not None:
             manifest = {**manifest, "created_at": old.get("created_at", manifest.get("created_at"))}
-            if "timing" in old:
-                manifest["timing"] = old["timing"]
+            for key in ("timing", "backend_stats", "backend_stats_history"):  # figures of earlier invocations
+                if key in old:
+                    manifest[key] = old[key]
         write_json_atomic(self.manifest_path, manifest)
 
     def write_timing(self, timing: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from judgekit.registry import Registry, adapters, backends
 
 
 def test_every_builtin_is_registered_where_it_is_defined() -> None:
-    assert backends.names() == ["hf", "lexical", "mock", "openai", "replay", "rm", "vllm", "vllm-server"]
+    assert backends.names() == ["hf", "lexical", "mock", "openai", "ray", "replay", "rm", "vllm", "vllm-server"]
     assert backends.get("mock") is MockBackend
     assert {"judgebench", "rewardbench", "llmbar", "generic", "rmbench", "qa", "rewardbench2"} <= set(adapters.names())
     assert importers.names() == ["alpaca_eval", "arena_hard", "judgebench", "llmbar", "pandalm"]

@@ -9,6 +9,7 @@ from rich.console import Console
 from ..errors import ConfigError
 from ..progress import NullProgress, RichProgress
 from ..types import RetryPolicy, RunConfig
+from ._endpoints import print_endpoints, print_no_answers
 from ._judge_args import judge_config as make_judge_config
 from ._judge_args import key_values, suite_targets
 from ._output import headline_text, print_run
@@ -25,6 +26,17 @@ Examples:
       --field prompt=instruction --field a=output_1 --field b=output_2 --field label=preference \\
       --label 1=A --label 2=B
 """
+
+
+def _timeout(value: float | None) -> float | None:
+    if value is None:
+        return None
+    from ..backends.openai_compat import check_timeout
+
+    try:
+        return check_timeout(value, "--timeout")
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("run", epilog=RUN_EPILOG)
@@ -48,28 +60,32 @@ Examples:
               "template a known judge was trained with, else the suite's default).")
 @click.option("--data", default=None, help="Local data file or folder instead of the Hugging Face hub "
               "(default: $JUDGEKIT_DATA_DIR if set).")
-@click.option("--limit", type=int, default=None, help="Judge only the first N examples.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Judge only the first N examples.")
 @click.option("--single-order", is_flag=True, help="Judge each pair in one order only (no swap).")
 @click.option("--random-order", is_flag=True, help="With --single-order: each pair's order drawn "
               "from a hash of its content instead of the original order.")
-@click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1.")
+@click.option("--base-url", "base_urls", multiple=True, help="OpenAI-compatible endpoint, e.g. "
+              "http://localhost:8000/v1. Repeat it for several servers of the same model: requests go to "
+              "the one with the fewest in flight, and one that fails is skipped until it answers again.")
 @click.option("--api-key-env", default=None, help="Environment variable holding the API key "
               "(default OPENAI_API_KEY).")
 @click.option("--temperature", type=float, default=None,
               help="Sampling temperature (default: the template's, usually 0 = greedy).")
-@click.option("--max-tokens", type=int, default=None,
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None,
               help="Most tokens the judge may generate per request (default: the template's).")
 @click.option("--seed", type=int, default=None,
               help="Sampling seed sent to the backend (where it supports one); part of the cache key.")
 @click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
               help="Verdicts drawn per request (needs --temperature > 0); reports the majority-of-k accuracy "
               "curve and test-retest agreement from the stored samples.")
-@click.option("--concurrency", type=int, default=32, show_default=True, help="Requests in flight.")
-@click.option("--max-retries", type=int, default=6, show_default=True,
+@click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Requests in flight.")
+@click.option("--max-retries", type=click.IntRange(min=0), default=6, show_default=True,
               help="Retries per request on 429, 5xx, timeouts and dropped connections, with exponential "
-              "backoff honouring Retry-After; a request that still fails is recorded as failed and "
-              "retried by the next run.")
-@click.option("--timeout", type=float, default=None, help="Per-request timeout in seconds.")
+              "backoff honouring Retry-After; no retry starts after 10 minutes; a request that still fails "
+              "is recorded as failed and retried by the next run.")
+@click.option("--timeout", type=float, default=None, callback=lambda ctx, param, value: _timeout(value),
+              help="Seconds one HTTP attempt may take (default 120; a finite number above 0).")
 @click.option("--verdict", type=click.Choice(["generate", "logprob", "constrained"]), default=None,
               help="generate: parse generated text (default); logprob: read the label tokens' "
               "probabilities (one forward pass); constrained: generation restricted to the labels (vLLM).")
@@ -103,7 +119,7 @@ Examples:
 def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: Path | None,
             jury_aggregation: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
-            random_order: bool, base_url: str | None, api_key_env: str | None,
+            random_order: bool, base_urls: tuple[str, ...], api_key_env: str | None,
             temperature: float | None, max_tokens: int | None, seed: int | None, samples: int, concurrency: int,
             max_retries: int, timeout: float | None, verdict: str | None, engine_args: tuple[str, ...],
             backend_options: tuple[str, ...], reparse: bool, run_id: str | None,
@@ -114,6 +130,8 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
     the suite's metrics and its published aggregation. Several suites run one after the other."""
     sampling = {k: v for k, v in {"temperature": temperature, "max_tokens": max_tokens,
                                   "seed": seed}.items() if v is not None}
+    base_url: str | list[str] | None = (None if not base_urls else base_urls[0] if len(base_urls) == 1
+                                        else list(base_urls))
     options: dict[str, Any] = {k: v for k, v in {"base_url": base_url, "api_key_env": api_key_env, "timeout": timeout,
                                  "reparse": reparse or None}.items() if v is not None}
     options.update(key_values(backend_options, "--option"))
@@ -161,11 +179,15 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
         progress = NullProgress() if quiet else RichProgress()
         result = asyncio.run(runner.execute(prep, progress))
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"
-        print_run(result.metrics, result.report, title, console)
+        if "no_answers" in result.extra:
+            print_no_answers(result.metrics.n_failed, result.extra["no_answers"], console)
+        else:
+            print_run(result.metrics, result.report, title, console)
         if "sampling" in result.extra:
             from ._sampling import print_sampling
 
             print_sampling(result.extra["sampling"], console)
+        print_endpoints(result.extra.get("backend_stats"), console)
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
@@ -173,7 +195,8 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
             missing += result.n_missing
             console.print(f"[red]{result.n_missing} of {len(prep.requests)} requests have no judgment[/red]; "
                           "rerun the same command to judge them")
-        headlines.append((f"{prep.suite.name}/{prep.split}", *headline_text(result.metrics, result.report)))
+        if "no_answers" not in result.extra:
+            headlines.append((f"{prep.suite.name}/{prep.split}", *headline_text(result.metrics, result.report)))
     if len(preps) > 1 and headlines:
         console.print("[bold]summary[/bold]")
         for name, what, value in headlines:
