@@ -567,3 +567,7 @@ def winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
                        tables=(ReportTable(title="win rates", columns=("win rate", "ties", "invalid", "first-shown wins"),
                                            rows=table),),
                        counts=invalid_counts(rows))
+
+
+# The systems suites' leaderboards (AlpacaEval, ...) register themselves from their own module.
+from . import rankings as _rankings  # noqa: E402,F401

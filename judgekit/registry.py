@@ -89,5 +89,6 @@ adapters: Registry[Any] = Registry(
         "rmbench": "judgekit.adapters.rmbench:load",
         "feedback_bench": "judgekit.adapters.feedback_bench:load",
         "generic": "judgekit.adapters.generic:load",
+        "alpaca_eval": "judgekit.adapters.alpaca_eval:load",
     },
 )

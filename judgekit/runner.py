@@ -171,8 +171,13 @@ def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
     template (``args.templates[kind]``)."""
     if not overrides:
         return suite
+    overrides = dict(overrides)
+    agg_args = overrides.pop("aggregation_args", None)  # scoring inputs (systems suites' LC files, ...)
     args = {**suite.args, **overrides}
     update: dict[str, Any] = {"args": args}
+    if agg_args and suite.aggregation is not None:
+        update["aggregation"] = suite.aggregation.model_copy(
+            update={"args": {**suite.aggregation.args, **agg_args}})
     kind = overrides.get("kind")
     if kind is not None:
         if kind not in ("pairwise", "pointwise"):
@@ -206,13 +211,17 @@ def prepare(config: RunConfig) -> PreparedRun:
     requests = build_requests(list(examples.values()), template, sampling, swap, config.single_order, mode)
     sampling = requests[0].sampling if requests else sampling
 
+    # A systems suite's run is the same run whichever systems it holds (adding one later judges only it),
+    # and scoring inputs do not change a judgment: neither is part of the run's identity.
+    unstable = ("systems", "aggregation_args")
     identity = {
         "suite": suite.name, "split": split,
-        "data": {k: v for k, v in data.provenance.items() if k != "path"},
+        "data": {k: v for k, v in data.provenance.items() if k not in ("path", *unstable)},
         "backend": backend.identity(), "template": [template.name, template.hash],
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
-        **({"suite_args": _jsonable(config.suite_args)} if config.suite_args else {}),
+        **({"suite_args": _jsonable({k: v for k, v in config.suite_args.items() if k not in unstable})}
+           if set(config.suite_args) - set(unstable) else {}),
     }
     fingerprint = _sha(identity)
     run_id = config.run_id or f"{suite.name}-{split}-{_slug(backend.display_name)}-{fingerprint[:8]}"
@@ -251,7 +260,7 @@ def prepare(config: RunConfig) -> PreparedRun:
 def verdict_of(template: Template, completion: Completion) -> Verdict:
     """The verdict in the shown frame: a recorded one, else the parsed text, else the scores."""
     if completion.recorded_winner is not None:
-        return Verdict(winner=completion.recorded_winner, raw=completion.text,
+        return Verdict(winner=completion.recorded_winner, raw=completion.text, p_a=completion.recorded_p_a,
                        label="recorded", reason=None if completion.recorded_winner != "invalid"
                        else "recorded verdict was unparseable")
     if completion.choice_logprobs is not None:

@@ -15,6 +15,7 @@ from ..progress import NullProgress, RichProgress
 from ..types import JudgeConfig, RetryPolicy, RunConfig
 from ._files import yaml_mapping
 from ._output import print_run
+from ._systems import systems_args, systems_options
 
 
 def _key_values(items: tuple[str, ...], flag: str) -> dict[str, Any]:
@@ -107,6 +108,7 @@ def _judge_config(judge: str | None, judge_config: Path | None, template: str | 
 @click.option("--hub-config", default=None)
 @click.option("--revision", default=None)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@systems_options
 def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
             random_order: bool, base_url: str | None, api_key_env: str | None,
@@ -115,7 +117,9 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
             backend_options: tuple[str, ...], reparse: bool, run_id: str | None,
             results_dir: str, cache_path: str | None, no_cache: bool, fields: tuple[str, ...],
             labels: tuple[str, ...], kind: str | None, hub_dataset: str | None, hub_split: str | None,
-            hub_config: str | None, revision: str | None, quiet: bool) -> None:
+            hub_config: str | None, revision: str | None, quiet: bool, systems: tuple[str, ...] = (),
+            baseline: str | None = None, instruction_difficulty: str | None = None,
+            gamed_annotations: str | None = None) -> None:
     """Judge a suite's pairs in both orders (or grade its responses, for pointwise suites) and report
     the suite's metrics and its published aggregation. Several suites run one after the other."""
     sampling = {k: v for k, v in {"temperature": temperature, "max_tokens": max_tokens,
@@ -132,6 +136,7 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
     if verdict is not None:
         judge_cfg = judge_cfg.model_copy(update={"verdict": verdict})
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
+    suite_args.update(systems_args(systems, baseline, instruction_difficulty, gamed_annotations))
     configs = [RunConfig(
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
         swap=False if single_order else None,
