@@ -40,6 +40,7 @@ from .errors import ConfigError, DataError, RunStateError
 from .metrics.pairwise import PairwiseMetrics, Score
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .metrics.winrate import head_to_head
+from .rankings import SYSTEM_AGGREGATIONS
 from .runner import PARSER_VERSION, score_rows, suite_report
 from .store import MANIFEST, read_judgments
 from .suites import SuiteSpec, load_suite
@@ -124,6 +125,8 @@ class WinRateRow(Frozen):
     avg_length: float | None
     date: str
     mismatch: tuple[str, ...] = ()
+    lc_standard_error: float | None = None  # AlpacaEval's LC standard error (systems runs)
+    source: str = "import"  # "import" (annotations imported) or "run" (a systems suite judged by judgekit)
 
 
 class ExcludedRun(Frozen):
@@ -245,6 +248,9 @@ def _run_data(run: StoredRun) -> Any:
     data = run.manifest.get("data") or {}
     if data.get("source") == "import":
         return data.get("suite_data")  # the suite's data an import was joined with (None: not joined)
+    if data.get("source") == "systems":
+        # a systems suite's data is its baseline and instructions; the systems judged may differ by run
+        return {"baseline": data.get("baseline"), "n_instructions": data.get("n_instructions")}
     return data
 
 
@@ -300,12 +306,13 @@ def check_runs(runs: Sequence[StoredRun], suite: SuiteSpec | None, data: str | N
 
     if suite is None:
         return reasons
+    systems_suite = (suite.aggregation is not None and suite.aggregation.name in SYSTEM_AGGREGATIONS)
     by_split: dict[str | None, list[StoredRun]] = defaultdict(list)
     for run in runs:
         by_split[run.split].append(run)
     for split, members in sorted(by_split.items(), key=lambda kv: str(kv[0])):
         current = None
-        if data is not None:
+        if data is not None and not systems_suite:  # (a systems suite's runs are checked against each other)
             try:
                 current = data_identity(load_examples(suite, split, data).provenance)
             except (ConfigError, DataError) as exc:
@@ -497,6 +504,37 @@ def winrate_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[st
     return out
 
 
+def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()
+                ) -> tuple[list[WinRateRow], list[str]]:
+    """A systems-suite run (``judgekit run --suite alpaca_eval``) rescored from its judgments: one row
+    per system (the baseline included), AlpacaEval's figures from :mod:`judgekit.rankings`, and the
+    report's notes (how the length-controlled win rate's inputs were obtained)."""
+    report = suite_report(rows, run.manifest)
+    if report is None or not report.tables:
+        return [], []
+
+    def val(row: Mapping[str, Score], key: str) -> float | None:
+        s = row.get(key)
+        return None if s is None else _round(s.value)
+
+    def num(row: Mapping[str, Score], key: str) -> int:
+        v = val(row, key)
+        return 0 if v is None else int(v)
+
+    out = []
+    for name, row in report.tables[0].rows.items():
+        lc = row.get("lc_win_rate")
+        out.append(WinRateRow(
+            rank=0, model=name, annotator=run.judge, run_id=run.run_id, win_rate=val(row, "win_rate"),
+            standard_error=val(row, "standard_error"),
+            lc_win_rate=None if lc is None or lc.value is None else Cell(value=_round(lc.value), n=lc.n),
+            lc_standard_error=val(row, "lc_standard_error"), discrete_win_rate=val(row, "discrete_win_rate"),
+            n_wins=num(row, "n_wins"), n_wins_base=num(row, "n_wins_base"), n_draws=num(row, "n_draws"),
+            n_total=num(row, "n_total"), n_dropped=0, avg_length=val(row, "avg_length"), date=run.date,
+            mismatch=tuple(mismatch), source="run"))
+    return out, [f"{run.judge}: {n}" for n in report.notes]
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -534,7 +572,14 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
         suite = None  # an import-only suite (alpaca_eval, arena_hard): no definition to check against
     if suite is not None and config.split is not None:
         suite.split(config.split)
-    reasons = check_runs(runs, suite, config.data)
+    if suite is not None and suite.aggregation is not None and suite.aggregation.name in SYSTEM_AGGREGATIONS:
+        # AlpacaEval annotations imported with `judgekit import` sit beside the suite's own runs: they
+        # were not judged under its definition, so they are checked as imports (template, parser)
+        imported = [r for r in runs if r.imported]
+        reasons = {**check_runs(imported, None, config.data),
+                   **check_runs([r for r in runs if not r.imported], suite, config.data)}
+    else:
+        reasons = check_runs(runs, suite, config.data)
     bad = {rid: tuple(rs) for rid, rs in reasons.items() if rs}
     excluded: list[ExcludedRun] = []
     if bad and config.on_mismatch == "refuse":
@@ -552,10 +597,16 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
     notes: list[str] = []
 
     aggregation = {(r.manifest.get("aggregation") or {}).get("name") for r in runs}
-    if aggregation == {"winrate"}:
+    if aggregation and aggregation <= {"winrate", *SYSTEM_AGGREGATIONS}:
         model_rows: list[WinRateRow] = []
         for run in runs:
-            model_rows += winrate_rows(run, list(run.judgments().values()), bad.get(run.run_id, ()))
+            js = list(run.judgments().values())
+            if (run.manifest.get("aggregation") or {}).get("name") in SYSTEM_AGGREGATIONS:
+                srows, snotes = system_rows(run, js, bad.get(run.run_id, ()))
+                model_rows += srows
+                notes += snotes
+            else:
+                model_rows += winrate_rows(run, js, bad.get(run.run_id, ()))
         # one row per (annotator, model): the latest run wins
         latest: dict[tuple[str, str], WinRateRow] = {}
         dates = {r.run_id: (str(r.manifest.get("updated_at") or ""), r.run_id) for r in runs}
@@ -566,9 +617,15 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
             latest[key] = row
         ranked: list[WinRateRow] = []
         for annotator in sorted({k[0] for k in latest}):
-            mine = sorted((r for k, r in latest.items() if k[0] == annotator),
-                          key=lambda r: _sort_key(r.win_rate, r.model))
-            ranked += [r.model_copy(update={"rank": k}) for k, r in zip(_ranks([m.win_rate for m in mine]), mine,
+            group = [r for k, r in latest.items() if k[0] == annotator]
+            # AlpacaEval 2 ranks by the length-controlled win rate: so do judgekit's own systems runs
+            by_lc = all(r.source == "run" and r.lc_win_rate is not None for r in group)
+
+            def headline(r: WinRateRow, by_lc: bool = by_lc) -> float | None:
+                return r.lc_win_rate.value if by_lc and r.lc_win_rate is not None else r.win_rate
+
+            mine = sorted(group, key=lambda r: _sort_key(headline(r), r.model))
+            ranked += [r.model_copy(update={"rank": k}) for k, r in zip(_ranks([headline(m) for m in mine]), mine,
                                                                          strict=True)]
         return Leaderboard(suite=config.suite, kind="winrate", headline_name="win rate (AlpacaEval)",
                            models=tuple(ranked), excluded=tuple(excluded), notes=tuple(sorted(notes)))
@@ -679,7 +736,10 @@ def _explanation(board: Leaderboard) -> str:
                 "0 and 1.5 are draws; win rate = mean(preference - 1) x 100, standard error = sem x 100, "
                 "discrete win rate on preferences rounded to win / draw / loss. LC: length-controlled win rate "
                 "(logistic GLM on the tanh of the standardised length difference, read at zero difference), "
-                "with a percentile bootstrap interval. Sorted by win rate within each annotator.")
+                "with a percentile bootstrap interval (imported annotations); for judgekit's own systems runs "
+                "(`judgekit run --suite alpaca_eval`) AlpacaEval's length_controlled_v1 with its standard error, "
+                "and those are sorted by it, as AlpacaEval 2 sorts. Imports are sorted by win rate within each "
+                "annotator.")
     return ("Rates in percent with percentile-bootstrap 95% intervals over examples (both orders of a pair "
             "resampled together). Position preference: share of decisive verdicts that pick the first-shown "
             "response (50 = no preference). Judge time: wall time of the judging where recorded. "
@@ -714,10 +774,10 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
 
     if board.kind == "winrate":
         names = ["annotator", "rank", "model", "win_rate", "standard_error", *trio_names("lc_win_rate"),
-                 "discrete_win_rate", "n_wins", "n_wins_base", "n_draws", "n_total", "n_dropped", "avg_length",
+                 "lc_standard_error", "discrete_win_rate", "n_wins", "n_wins_base", "n_draws", "n_total", "n_dropped", "avg_length",
                  "date", "run_id", "mismatch"]
         rows = [[r.annotator, r.rank, r.model, r.win_rate, r.standard_error, *trio("", r.lc_win_rate),
-                 r.discrete_win_rate, r.n_wins, r.n_wins_base, r.n_draws, r.n_total, r.n_dropped, r.avg_length,
+                 r.lc_standard_error, r.discrete_win_rate, r.n_wins, r.n_wins_base, r.n_draws, r.n_total, r.n_dropped, r.avg_length,
                  r.date, r.run_id, "; ".join(r.mismatch)] for r in board.models]
         return names, rows
     names = ["split", "rank", "judge", "template", "source", *trio_names("headline")]

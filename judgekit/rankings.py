@@ -38,6 +38,7 @@ from .types import Judgment
 ALPACA_COLUMNS = ("lc_win_rate", "lc_standard_error", "win_rate", "standard_error", "discrete_win_rate",
                   "n_wins", "n_wins_base", "n_draws", "n_total", "avg_length")
 N_BOOT = 1000
+SYSTEM_AGGREGATIONS = ("alpaca_eval",)  # aggregations whose report is a system leaderboard
 
 
 def _pref(j: Judgment) -> float:
@@ -56,12 +57,18 @@ class SystemRows:
         self.by_system: dict[str, dict[int, list[Judgment]]] = defaultdict(lambda: defaultdict(list))
         self.baseline: str | None = None
         self.n_instructions = 0
+        self.baseline_len: dict[int, int] = {}
+        self.baseline_avg_length: float | None = None
         for j in rows:
             meta = j.meta or {}
             if "system" not in meta or "instruction" not in meta:
                 raise DataError(f"judgment {j.request_id} has no system / instruction (not a systems-suite run)")
             self.by_system[str(meta["system"])][int(meta["instruction"])].append(j)
             self.baseline = self.baseline or meta.get("baseline")
+            if j.len_a is not None:
+                self.baseline_len[int(meta["instruction"])] = j.len_a
+            if meta.get("baseline_avg_length") is not None:
+                self.baseline_avg_length = float(meta["baseline_avg_length"])
             self.n_instructions = max(self.n_instructions, int(meta.get("n_instructions") or 0),
                                       int(meta["instruction"]) + 1)
 
@@ -184,9 +191,10 @@ def alpaca_eval(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepor
             notes.append(f"{s}: {h.n_dropped - missing} instructions without a valid verdict in any order "
                          "(left out of n_total)")
     if sr.baseline is not None and tables:
-        any_table = next(iter(tables.values()))
         n = sr.n_instructions
-        base_len = int(any_table[3].sum() / n) if any_table[3].size == n else None
+        # the baseline's average length, when the rows show its output to every instruction
+        base_len = (int(sr.baseline_avg_length) if sr.baseline_avg_length is not None
+                    else int(sum(sr.baseline_len.values()) / n) if len(sr.baseline_len) == n else None)
         out[sr.baseline] = {
             "lc_win_rate": _score(50.0, n), "lc_standard_error": _score(None, n, higher_is_better=None),
             "win_rate": _score(50.0, n), "standard_error": _score(0.0, n, higher_is_better=None),
@@ -212,3 +220,23 @@ def alpaca_eval(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepor
         tables=(ReportTable(title=f"AlpacaEval leaderboard (against {sr.baseline})", columns=ALPACA_COLUMNS,
                             rows=ordered),),
         counts=counts, notes=tuple(notes))
+
+
+def system_win_rates(rows: Sequence[Judgment], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """Each system's win rate as its suite computes it (AlpacaEval's: soft preferences count as their
+    probability), in [0, 1] with the 95 % bootstrap interval over instructions, best first: the
+    report's ranking for a systems run (the length-controlled fit is skipped here)."""
+    from .aggregations import aggregate
+    from .metrics.stats import Estimate
+
+    spec = manifest.get("aggregation") or {}
+    report = aggregate(spec["name"], rows, {**spec.get("args", {}), "glm": None})
+    out: dict[str, Any] = {}
+    for name, row in report.tables[0].rows.items():
+        s = row["win_rate"]
+        if s.value is None:
+            continue
+        out[name] = Estimate(value=s.value / 100, n=s.n, ci_low=None if s.ci_low is None else s.ci_low / 100,
+                             ci_high=None if s.ci_high is None else s.ci_high / 100, ci_level=s.ci_level,
+                             method="percentile-bootstrap" if s.ci_low is not None else None)
+    return dict(sorted(out.items(), key=lambda kv: (-(kv[1].value or 0.0), kv[0])))

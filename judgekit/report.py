@@ -278,11 +278,15 @@ def plot_reliability(runs: Sequence[LoadedRun]) -> str | None:
 def rankings(run: LoadedRun) -> dict[str, Any] | None:
     """Systems ranked by their win rate against the baseline, with intervals clustered by item
     (win-rate suites: AlpacaEval and Arena-Hard imports, the model is the category)."""
+    from .rankings import SYSTEM_AGGREGATIONS, system_win_rates
+
     agg = (run.manifest.get("aggregation") or {}).get("name")
-    if agg != "winrate":
+    if agg != "winrate" and agg not in SYSTEM_AGGREGATIONS:  # systems suites: the system is the category too
         return None
     from .metrics.ranking import win_rates  # scipy: loaded on first use
 
+    if agg in SYSTEM_AGGREGATIONS:
+        return system_win_rates(run.rows, run.manifest)
     valid = [j for j in run.rows if j.status == "ok" and j.winner != "invalid"]
     if not valid:
         return None

@@ -214,9 +214,10 @@ def prepare(config: RunConfig) -> PreparedRun:
     # A systems suite's run is the same run whichever systems it holds (adding one later judges only it),
     # and scoring inputs do not change a judgment: neither is part of the run's identity.
     unstable = ("systems", "aggregation_args")
+    unstable_data = ("path", "systems", "n_examples") if data.provenance.get("source") == "systems" else ("path",)
     identity = {
         "suite": suite.name, "split": split,
-        "data": {k: v for k, v in data.provenance.items() if k not in ("path", *unstable)},
+        "data": {k: v for k, v in data.provenance.items() if k not in unstable_data},
         "backend": backend.identity(), "template": [template.name, template.hash],
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,

@@ -168,6 +168,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
     if not systems:
         raise ConfigError("no systems to judge: pass their model_outputs.json with --systems PATH (repeatable)")
     instructions = list(baseline.outputs)
+    base_len = sum(len(o) for o in baseline.outputs.values()) / len(instructions)
     index = {ins: i for i, ins in enumerate(instructions)}
     examples: list[Example] = []
     sys_prov: dict[str, Any] = {}
@@ -190,7 +191,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                 id=f"{name}/{k}", prompt=ins, response_a=baseline.outputs[ins], response_b=s.outputs[ins],
                 category=name,
                 metadata={"aggregate": {"system": name, "baseline": baseline_name, "instruction": k,
-                                        "n_instructions": len(instructions)}}))
+                                        "n_instructions": len(instructions), "baseline_avg_length": base_len}}))
         sys_prov[name] = {**s.provenance, "n_missing": len(missing)}
     provenance: dict[str, Any] = {"source": "systems", "baseline": {"name": baseline_name, **baseline.provenance},
                                   "n_instructions": len(instructions), "systems": sys_prov}

@@ -42,3 +42,48 @@ def systems_args(systems: tuple[str, ...], baseline: str | None, instruction_dif
     if agg:
         out["aggregation_args"] = agg
     return out
+
+
+def _v(score: Any, digits: int = 2) -> str:
+    if score is None or score.value is None:
+        return "-"
+    return f"{score.value:.{digits}f}"
+
+
+def _ci(score: Any, digits: int = 1) -> str:
+    if score is None or score.ci_low is None or score.ci_high is None:
+        return ""
+    return f" [{score.ci_low:.{digits}f}, {score.ci_high:.{digits}f}]"
+
+
+def print_systems_report(report: Any, title: str, console: Any) -> None:
+    """A systems suite's leaderboard, one row per system, best first, as the benchmark prints it."""
+    from rich.table import Table
+
+    from ..rankings import ALPACA_COLUMNS
+
+    for table in report.tables:
+        t = Table(title=f"{title}: {table.title}", title_justify="left", pad_edge=False)
+        if tuple(table.columns) == ALPACA_COLUMNS:
+            heads = [("#", "right"), ("system", "left"), ("LC win rate", "right"), ("LC se", "right"),
+                     ("win rate [95% CI]", "right"), ("se", "right"), ("discrete", "right"),
+                     ("wins/base/draws/total", "right"), ("avg len", "right")]
+            for h, just in heads:
+                t.add_column(h, justify=just, overflow="fold")  # type: ignore[arg-type]
+            for k, (name, row) in enumerate(table.rows.items(), start=1):
+                counts = "/".join(_v(row.get(c), 0) for c in ("n_wins", "n_wins_base", "n_draws", "n_total"))
+                t.add_row(str(k), name, _v(row.get("lc_win_rate")), _v(row.get("lc_standard_error")),
+                          _v(row.get("win_rate")) + _ci(row.get("win_rate")), _v(row.get("standard_error")),
+                          _v(row.get("discrete_win_rate")), counts, _v(row.get("avg_length"), 0))
+        else:
+            t.add_column("#", justify="right")
+            t.add_column("system", overflow="fold")
+            for c in table.columns:
+                t.add_column(c, justify="right", overflow="fold")
+            for k, (name, row) in enumerate(table.rows.items(), start=1):
+                t.add_row(str(k), name, *[_v(row.get(c)) + _ci(row.get(c)) for c in table.columns])
+        console.print(t)
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    console.print(f"[bold]{report.headline_name}: {_v(report.headline)}[/bold]   ({counts})")
+    for note in report.notes:
+        console.print(f"note: {note}")

@@ -12,10 +12,11 @@ from .. import runner
 from ..backends.base import parse_judge_spec
 from ..errors import ConfigError
 from ..progress import NullProgress, RichProgress
+from ..rankings import SYSTEM_AGGREGATIONS
 from ..types import JudgeConfig, RetryPolicy, RunConfig
 from ._files import yaml_mapping
 from ._output import print_run
-from ._systems import systems_args, systems_options
+from ._systems import print_systems_report, systems_args, systems_options
 
 
 def _key_values(items: tuple[str, ...], flag: str) -> dict[str, Any]:
@@ -159,7 +160,10 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         progress = NullProgress() if quiet else RichProgress()
         result = asyncio.run(runner.execute(prep, progress))
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"
-        print_run(result.metrics, result.report, title, console)
+        if result.report is not None and result.report.aggregation in SYSTEM_AGGREGATIONS:
+            print_systems_report(result.report, title, console)
+        else:
+            print_run(result.metrics, result.report, title, console)
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
