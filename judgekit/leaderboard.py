@@ -126,6 +126,8 @@ class WinRateRow(Frozen):
     date: str
     mismatch: tuple[str, ...] = ()
     lc_standard_error: float | None = None  # AlpacaEval's LC standard error (systems runs)
+    score: Cell | None = None  # Arena-Hard: the score against the baseline with its 90 % bootstrap interval
+    style_controlled: Cell | None = None  # Arena-Hard: the style-controlled score with its interval
     source: str = "import"  # "import" (annotations imported) or "run" (a systems suite judged by judgekit)
 
 
@@ -521,8 +523,21 @@ def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str
         v = val(row, key)
         return 0 if v is None else int(v)
 
+    def cell_of(s: Score | None) -> Cell | None:
+        if s is None or s.value is None:
+            return None
+        return Cell(value=_round(s.value), ci_low=_round(s.ci_low), ci_high=_round(s.ci_high), n=s.n)
+
     out = []
     for name, row in report.tables[0].rows.items():
+        if "score" in row:  # Arena-Hard: the score is the win rate against the baseline
+            out.append(WinRateRow(
+                rank=0, model=name, annotator=run.judge, run_id=run.run_id, win_rate=val(row, "score"),
+                standard_error=None, lc_win_rate=None, discrete_win_rate=None, n_wins=0, n_wins_base=0,
+                n_draws=0, n_total=num(row, "n_battles"), n_dropped=num(row, "dropped_questions"),
+                avg_length=None, date=run.date, mismatch=tuple(mismatch), source="run",
+                score=cell_of(row.get("score")), style_controlled=cell_of(row.get("style_controlled"))))
+            continue
         lc = row.get("lc_win_rate")
         out.append(WinRateRow(
             rank=0, model=name, annotator=run.judge, run_id=run.run_id, win_rate=val(row, "win_rate"),

@@ -90,5 +90,6 @@ adapters: Registry[Any] = Registry(
         "feedback_bench": "judgekit.adapters.feedback_bench:load",
         "generic": "judgekit.adapters.generic:load",
         "alpaca_eval": "judgekit.adapters.alpaca_eval:load",
+        "arena_hard": "judgekit.adapters.arena_hard:load",
     },
 )
