@@ -27,24 +27,25 @@ import io
 import json
 import logging
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from .aggregations import SuiteReport
-from .errors import ConfigError, DataError, RunStateError
+from .errors import ConfigError, DataError
+from .manifest import ManifestMismatchError, StoredRun, check_runs, data_identity, discover_runs, runs_folder
 from .metrics.pairwise import PairwiseMetrics, Score
-from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .metrics.winrate import head_to_head
 from .rankings import SYSTEM_AGGREGATIONS
-from .runner import PARSER_VERSION, score_rows, suite_report
-from .store import MANIFEST, read_judgments
+from .scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
 from .suites import SuiteSpec, load_suite
 from .types import Frozen, Judgment
+
+__all__ = ["FORMATS", "Leaderboard", "LeaderboardConfig", "ManifestMismatchError", "StoredRun", "build_leaderboard",
+           "check_runs", "data_identity", "discover_runs", "render", "runs_folder", "table_rows",
+           "write_leaderboard"]
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,6 @@ Format = Literal["md", "csv", "html", "json"]
 FORMATS: tuple[Format, ...] = ("md", "csv", "html", "json")
 OnMismatch = Literal["refuse", "skip", "include"]
 DECIMALS = 4  # every float in a leaderboard is rounded to this many decimals
-
-
-class ManifestMismatchError(RunStateError):
-    """Stored runs were made under another definition of the suite than the current one."""
 
 
 # --------------------------------------------------------------------------- config and models
@@ -126,9 +123,9 @@ class WinRateRow(Frozen):
     date: str
     mismatch: tuple[str, ...] = ()
     lc_standard_error: float | None = None  # AlpacaEval's LC standard error (systems runs)
+    source: str = "import"  # "import" (annotations imported) or "run" (a systems suite judged by judgekit)
     score: Cell | None = None  # Arena-Hard: the score against the baseline with its 90 % bootstrap interval
     style_controlled: Cell | None = None  # Arena-Hard: the style-controlled score with its interval
-    source: str = "import"  # "import" (annotations imported) or "run" (a systems suite judged by judgekit)
 
 
 class ExcludedRun(Frozen):
@@ -153,198 +150,6 @@ class Leaderboard(Frozen):
         return sorted({(r.run_id, r.mismatch) for r in rows if r.mismatch})
 
 
-# --------------------------------------------------------------------------- stored runs
-
-
-@dataclass
-class StoredRun:
-    run_dir: Path
-    manifest: dict[str, Any]
-
-    @property
-    def run_id(self) -> str:
-        return str(self.manifest.get("run_id") or self.run_dir.name)
-
-    @property
-    def split(self) -> str | None:
-        return (self.manifest.get("suite") or {}).get("split")
-
-    @property
-    def judge(self) -> str:
-        return str((self.manifest.get("judge") or {}).get("display_name") or self.run_id)
-
-    @property
-    def template(self) -> str | None:
-        return (self.manifest.get("template") or {}).get("name")
-
-    @property
-    def imported(self) -> str | None:
-        data = self.manifest.get("data") or {}
-        return str(data.get("format")) if data.get("source") == "import" else None
-
-    @property
-    def date(self) -> str:
-        return str(self.manifest.get("created_at") or "")[:10]
-
-    def judgments(self) -> dict[str, Judgment]:
-        return read_judgments(self.run_dir / "judgments.jsonl", strict=True)
-
-
-def runs_folder(results_dir: str | Path) -> Path:
-    """``<results>/runs`` when it exists, else ``results_dir`` itself (a folder of run folders)."""
-    root = Path(results_dir)
-    if (root / "runs").is_dir():
-        return root / "runs"
-    if root.is_dir():
-        return root
-    raise ConfigError(f"{root}: no such results folder (expected {root}/runs/<run_id>/manifest.json)")
-
-
-def discover_runs(results_dir: str | Path, suite: str) -> list[StoredRun]:
-    """Every stored run of ``suite`` (or of ``import:<suite>``), sorted by run id."""
-    out = []
-    for manifest_path in sorted(runs_folder(results_dir).glob(f"*/{MANIFEST}")):
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"invalid JSON ({exc.msg})", path=str(manifest_path), line=exc.lineno) from None
-        if not isinstance(manifest, dict):
-            raise DataError("expected a JSON object", path=str(manifest_path))
-        name = (manifest.get("suite") or {}).get("name")
-        if name in (suite, f"import:{suite}"):
-            out.append(StoredRun(manifest_path.parent, manifest))
-    return out
-
-
-# --------------------------------------------------------------------------- the current definition
-
-
-_VOLATILE = {"path", "n_examples", "limit", "split"}
-
-
-def data_identity(provenance: Any) -> Any:
-    """The part of a data provenance that names the data itself: file hashes, hub ids and
-    revisions (not where the file was, nor how many examples a limited run read)."""
-    if isinstance(provenance, dict):
-        return {k: data_identity(v) for k, v in sorted(provenance.items()) if k not in _VOLATILE}
-    return provenance
-
-
-def _short(identity: Any) -> str:
-    text = json.dumps(identity, sort_keys=True)
-    shas = [v for v in _walk(identity) if isinstance(v, str) and len(v) == 64]
-    if shas:
-        return ", ".join(f"sha256 {s[:12]}" for s in shas)
-    return text if len(text) < 80 else text[:77] + "..."
-
-
-def _walk(obj: Any) -> Iterable[Any]:
-    if isinstance(obj, dict):
-        for v in obj.values():
-            yield from _walk(v)
-    else:
-        yield obj
-
-
-def _run_data(run: StoredRun) -> Any:
-    data = run.manifest.get("data") or {}
-    if data.get("source") == "import":
-        return data.get("suite_data")  # the suite's data an import was joined with (None: not joined)
-    if data.get("source") == "systems":
-        # a systems suite's data is its baseline and instructions; the systems judged may differ by run
-        return {"baseline": data.get("baseline"), "n_instructions": data.get("n_instructions")}
-    return data
-
-
-def _hub_revision_mismatch(prov: Mapping[str, Any], suite: SuiteSpec) -> str | None:
-    """For hub data checked without a local copy: the revision against the suite YAML's."""
-    if prov.get("source") != "hub" or suite.hub is None:
-        return None
-    if prov.get("hub_id") == suite.hub.id and prov.get("revision") != suite.hub.revision:
-        return (f"dataset {suite.hub.id} revision {prov.get('revision')} (the suite now pins "
-                f"{suite.hub.revision})")
-    return None
-
-
-def check_runs(runs: Sequence[StoredRun], suite: SuiteSpec | None, data: str | None) -> dict[str, list[str]]:
-    """run_id -> the ways its manifest differs from the suite's current definition."""
-    from .adapters import load_examples
-    from .prompts import load_template
-
-    reasons: dict[str, list[str]] = {r.run_id: [] for r in runs}
-    template_hash: dict[str, str | None] = {}
-    for run in runs:
-        why = reasons[run.run_id]
-        m = run.manifest
-        tpl = m.get("template") or {}
-        parser = tpl.get("parser_version")
-        if parser is not None and parser != PARSER_VERSION:
-            why.append(f"parser version {parser} (current {PARSER_VERSION})")
-        name = tpl.get("name")
-        if name and not str(name).startswith("imported:"):
-            source = ((m.get("config") or {}).get("judge") or {}).get("template") or name
-            source = source if str(source).endswith(".j2") else name
-            if source not in template_hash:
-                try:
-                    template_hash[source] = load_template(source).hash
-                except (ConfigError, OSError):
-                    template_hash[source] = None
-            current = template_hash[source]
-            if current is None:
-                why.append(f"template {source} no longer exists")
-            elif current != tpl.get("hash"):
-                why.append(f"template {name} hash {tpl.get('hash')} (current {current})")
-        limit = (m.get("config") or {}).get("limit")
-        if limit is not None:
-            why.append(f"partial run (--limit {limit})")
-        if suite is None:
-            continue
-        if m.get("aggregation") != (suite.aggregation.model_dump(mode="json") if suite.aggregation else None):
-            why.append(f"aggregation {json.dumps(m.get('aggregation'), sort_keys=True)} differs from the "
-                       f"suite's current one")
-        policy = (m.get("protocol") or {}).get("headline_policy")
-        if m.get("kind", "pairwise") == "pairwise" and policy != suite.protocol.headline_policy:
-            why.append(f"headline policy {policy} (the suite's is {suite.protocol.headline_policy})")
-
-    if suite is None:
-        return reasons
-    systems_suite = (suite.aggregation is not None and suite.aggregation.name in SYSTEM_AGGREGATIONS)
-    by_split: dict[str | None, list[StoredRun]] = defaultdict(list)
-    for run in runs:
-        by_split[run.split].append(run)
-    for split, members in sorted(by_split.items(), key=lambda kv: str(kv[0])):
-        current = None
-        if data is not None and not systems_suite:  # (a systems suite's runs are checked against each other)
-            try:
-                current = data_identity(load_examples(suite, split, data).provenance)
-            except (ConfigError, DataError) as exc:
-                raise ConfigError(f"--data {data}: cannot read suite {suite.name} split {split} to check the "
-                                  f"runs' data against: {exc}") from exc
-        identities = {r.run_id: data_identity(_run_data(r)) for r in members}
-        for run in members:
-            ident = identities[run.run_id]
-            if ident is None:
-                reasons[run.run_id].append("no data provenance recorded (an import not joined with the suite's "
-                                           "data: rerun `judgekit import` with --data)")
-            elif current is not None and ident != current:
-                reasons[run.run_id].append(f"data {_short(ident)} (current {split} data: {_short(current)})")
-            elif current is None:
-                hub = _hub_revision_mismatch(_run_data(run) or {}, suite)
-                if hub:
-                    reasons[run.run_id].append(hub)
-        if current is None:  # no local copy to check against: the runs must at least agree
-            counts = Counter(json.dumps(v, sort_keys=True) for v in identities.values() if v is not None)
-            if len(counts) > 1:
-                majority = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-                for run in members:
-                    ident = identities[run.run_id]
-                    if ident is not None and json.dumps(ident, sort_keys=True) != majority:
-                        reasons[run.run_id].append(
-                            f"data {_short(ident)} differs from the other {split} runs' "
-                            f"({_short(json.loads(majority))}); pass --data to check against the current files")
-    return reasons
-
-
 # --------------------------------------------------------------------------- numbers
 
 
@@ -360,66 +165,9 @@ def cell(score: Score | None) -> Cell | None:
     return Cell(value=_round(score.value), ci_low=_round(score.ci_low), ci_high=_round(score.ci_high), n=score.n)
 
 
-def headline_and_categories(metrics: Any, report: SuiteReport | None
-                            ) -> tuple[str, Score, dict[str, Score], dict[str, Score]]:
-    """The suite's headline, its per-category scores and the other figures of its row: the
-    published aggregation's headline (with the rows of the table it comes from, in the same
-    column, and the other columns of its own row) when the suite has one, else the pairwise
-    report's headline-policy accuracy and its categories."""
-    if report is not None:
-        for table in report.tables:
-            for row_name, row in table.rows.items():
-                for column, score in row.items():
-                    if score == report.headline:
-                        cats = {name: r[column] for name, r in table.rows.items()
-                                if name != row_name and column in r}
-                        extra = {c: s for c, s in row.items() if c != column}
-                        return report.headline_name, report.headline, cats, extra
-        return report.headline_name, report.headline, {}, {}
-    if isinstance(metrics, PairwiseMetrics):
-        acc = metrics.accuracy[metrics.headline_policy]
-        return f"accuracy ({metrics.headline_policy} policy)", acc.overall, dict(acc.categories), {}
-    raise ConfigError("this run's suite has neither a published aggregation nor a pairwise headline")
-
-
 def _sum_or_none(values: Iterable[int | None]) -> int | None:
     known = [v for v in values if v is not None]
     return int(sum(known)) if known else None
-
-
-HEADLINE_RESAMPLES = 200  # each resample reruns the suite's aggregation in Python: fewer than the run report's
-
-
-def headline_interval(rows: Sequence[Judgment], manifest: dict[str, Any],
-                      n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0) -> Score | None:
-    """The published aggregation's headline with a percentile-bootstrap interval: examples (all
-    their orders together) resampled with replacement and the aggregation rerun on each resample
-    (a drawn example appears as often as it was drawn, under a distinct id). None when the run has
-    no aggregation or no headline."""
-    report = suite_report(rows, manifest)
-    if report is None or report.headline.value is None or not n_resamples:
-        return None
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in rows:
-        groups[j.example_id].append(j)
-    ids = sorted(groups)
-    draws = resample_indices(len(ids), n_resamples, rng_for(seed, "leaderboard", "headline"))
-    values = np.full(n_resamples, np.nan)
-    for b, draw in enumerate(draws):
-        seen: Counter[int] = Counter()
-        sample: list[Judgment] = []
-        for i in draw.tolist():
-            seen[i] += 1
-            k = seen[i]
-            sample += groups[ids[i]] if k == 1 else [
-                j.model_copy(update={"example_id": f"{j.example_id}~{k}", "request_id": f"{j.request_id}~{k}"})
-                for j in groups[ids[i]]]
-        value = suite_report(sample, manifest)
-        if value is not None and value.headline.value is not None:
-            values[b] = value.headline.value
-    low, high = percentile_interval(values, DEFAULT_LEVEL)
-    return Score.model_validate({**report.headline.model_dump(), "ci_low": low, "ci_high": high,
-                                 "ci_level": DEFAULT_LEVEL if low is not None else None})
 
 
 def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Price],
@@ -438,7 +186,7 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
     cost = None
     if price is not None and (prompt is not None or completion is not None):
         cost = _round(((prompt or 0) * price.input + (completion or 0) * price.output) / 1e6)
-    timing = run.manifest.get("timing") or {}
+    timing = run.manifest.timing
     return headline_name, JudgeRow(
         split=run.split, rank=0, judge=run.judge, template=run.template,
         source=f"import:{run.imported}" if run.imported else "run", run_id=run.run_id,
@@ -448,22 +196,14 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
         position_preference=cell(pairwise.position_preference) if pairwise else None,
         invalid_rate=cell(metrics.invalid_rate), n_examples=metrics.n_examples,
         prompt_tokens=prompt, completion_tokens=completion,
-        judge_seconds=_round(timing.get("judge_wall_s")), cost_usd=cost, date=run.date,
+        judge_seconds=_round(timing.judge_wall_s) if timing is not None else None, cost_usd=cost, date=run.date,
         mismatch=tuple(mismatch))
 
 
 def preferences(rows: Iterable[Judgment]) -> np.ndarray:
     """AlpacaEval preferences (1 = baseline, response A, better; 2 = the model, response B;
     1.5 a draw; NaN for an invalid verdict) from judgment rows in the example's frame."""
-    out = []
-    for j in rows:
-        if j.status != "ok" or j.winner == "invalid":
-            out.append(math.nan)
-        elif j.p_a is not None:
-            out.append(2.0 - j.p_a)
-        else:
-            out.append({"A": 1.0, "B": 2.0, "tie": 1.5}[j.winner])
-    return np.asarray(out, dtype=float)
+    return np.asarray([preference(j) for j in rows], dtype=float)
 
 
 def lc_win_rate(preference: np.ndarray, len_model: np.ndarray, len_baseline: np.ndarray) -> Cell | None:
@@ -483,34 +223,11 @@ def lc_win_rate(preference: np.ndarray, len_model: np.ndarray, len_baseline: np.
     return Cell(value=_round(e.value), ci_low=_round(e.ci_low), ci_high=_round(e.ci_high), n=e.n)
 
 
-def winrate_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()) -> list[WinRateRow]:
-    by_model: dict[str, list[Judgment]] = defaultdict(list)
-    for j in rows:
-        by_model[j.category or ""].append(j)
-    out = []
-    for model, group in sorted(by_model.items()):
-        group = sorted(group, key=lambda j: (j.example_id, j.order, j.sample))
-        pref = preferences(group)
-        h = head_to_head(pref)
-        firsts = {j.example_id: j for j in group}
-        lengths = [float(j.len_b) for j in firsts.values() if j.len_b is not None]
-        len_m = np.asarray([np.nan if j.len_b is None else j.len_b for j in group], dtype=float)
-        len_b = np.asarray([np.nan if j.len_a is None else j.len_a for j in group], dtype=float)
-        out.append(WinRateRow(
-            rank=0, model=model or "(unnamed)", annotator=run.judge, run_id=run.run_id,
-            win_rate=_round(h.win_rate), standard_error=_round(h.standard_error),
-            lc_win_rate=lc_win_rate(pref - 1.0, len_m, len_b), discrete_win_rate=_round(h.discrete_win_rate),
-            n_wins=h.n_wins, n_wins_base=h.n_wins_base, n_draws=h.n_draws, n_total=h.n_total,
-            n_dropped=h.n_dropped, avg_length=_round(float(np.mean(lengths))) if lengths else None,
-            date=run.date, mismatch=tuple(mismatch)))
-    return out
-
-
 def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()
                 ) -> tuple[list[WinRateRow], list[str]]:
-    """A systems-suite run (``judgekit run --suite alpaca_eval``) rescored from its judgments: one row
-    per system (the baseline included), AlpacaEval's figures from :mod:`judgekit.rankings`, and the
-    report's notes (how the length-controlled win rate's inputs were obtained)."""
+    """A systems-suite run (``judgekit run --suite alpaca_eval`` or ``arena_hard``) rescored from its
+    judgments: one row per system (the baseline included) from :mod:`judgekit.rankings`, and the
+    report's notes (how the length-controlled win rate's inputs were obtained, dropped questions)."""
     report = suite_report(rows, run.manifest)
     if report is None or not report.tables:
         return [], []
@@ -550,6 +267,29 @@ def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str
     return out, [f"{run.judge}: {n}" for n in report.notes]
 
 
+def winrate_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()) -> list[WinRateRow]:
+    by_model: dict[str, list[Judgment]] = defaultdict(list)
+    for j in rows:
+        by_model[j.category or ""].append(j)
+    out = []
+    for model, group in sorted(by_model.items()):
+        group = sorted(group, key=lambda j: (j.example_id, j.order, j.sample))
+        pref = preferences(group)
+        h = head_to_head(pref)
+        firsts = {j.example_id: j for j in group}
+        lengths = [float(j.len_b) for j in firsts.values() if j.len_b is not None]
+        len_m = np.asarray([np.nan if j.len_b is None else j.len_b for j in group], dtype=float)
+        len_b = np.asarray([np.nan if j.len_a is None else j.len_a for j in group], dtype=float)
+        out.append(WinRateRow(
+            rank=0, model=model or "(unnamed)", annotator=run.judge, run_id=run.run_id,
+            win_rate=_round(h.win_rate), standard_error=_round(h.standard_error),
+            lc_win_rate=lc_win_rate(pref - 1.0, len_m, len_b), discrete_win_rate=_round(h.discrete_win_rate),
+            n_wins=h.n_wins, n_wins_base=h.n_wins_base, n_draws=h.n_draws, n_total=h.n_total,
+            n_dropped=h.n_dropped, avg_length=_round(float(np.mean(lengths))) if lengths else None,
+            date=run.date, mismatch=tuple(mismatch)))
+    return out
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -566,8 +306,7 @@ def _ranks(values: Sequence[float | None]) -> list[int]:
 
 
 def _latest(runs: Sequence[StoredRun]) -> tuple[StoredRun, list[StoredRun]]:
-    ordered = sorted(runs, key=lambda r: (str(r.manifest.get("updated_at") or r.manifest.get("created_at") or ""),
-                                          r.run_id))
+    ordered = sorted(runs, key=lambda r: (str(r.manifest.updated_at or r.manifest.created_at or ""), r.run_id))
     return ordered[-1], ordered[:-1]
 
 
@@ -611,12 +350,12 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
             log.warning("left out %s: %s", e.run_id, "; ".join(e.reasons))
     notes: list[str] = []
 
-    aggregation = {(r.manifest.get("aggregation") or {}).get("name") for r in runs}
+    aggregation = {r.manifest.aggregation.name if r.manifest.aggregation else None for r in runs}
     if aggregation and aggregation <= {"winrate", *SYSTEM_AGGREGATIONS}:
         model_rows: list[WinRateRow] = []
         for run in runs:
             js = list(run.judgments().values())
-            if (run.manifest.get("aggregation") or {}).get("name") in SYSTEM_AGGREGATIONS:
+            if run.manifest.aggregation is not None and run.manifest.aggregation.name in SYSTEM_AGGREGATIONS:
                 srows, snotes = system_rows(run, js, bad.get(run.run_id, ()))
                 model_rows += srows
                 notes += snotes
@@ -624,7 +363,7 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
                 model_rows += winrate_rows(run, js, bad.get(run.run_id, ()))
         # one row per (annotator, model): the latest run wins
         latest: dict[tuple[str, str], WinRateRow] = {}
-        dates = {r.run_id: (str(r.manifest.get("updated_at") or ""), r.run_id) for r in runs}
+        dates = {r.run_id: (str(r.manifest.updated_at or ""), r.run_id) for r in runs}
         for row in sorted(model_rows, key=lambda r: dates[r.run_id]):
             key = (row.annotator, row.model)
             if key in latest:
@@ -753,8 +492,8 @@ def _explanation(board: Leaderboard) -> str:
                 "(logistic GLM on the tanh of the standardised length difference, read at zero difference), "
                 "with a percentile bootstrap interval (imported annotations); for judgekit's own systems runs "
                 "(`judgekit run --suite alpaca_eval`) AlpacaEval's length_controlled_v1 with its standard error, "
-                "and those are sorted by it, as AlpacaEval 2 sorts. Imports are sorted by win rate within each "
-                "annotator.")
+                "and those are sorted by it, as AlpacaEval 2 sorts. Imports (and Arena-Hard runs, whose win rate is "
+                "Arena-Hard's score) are sorted by win rate within each annotator.")
     return ("Rates in percent with percentile-bootstrap 95% intervals over examples (both orders of a pair "
             "resampled together). Position preference: share of decisive verdicts that pick the first-shown "
             "response (50 = no preference). Judge time: wall time of the judging where recorded. "

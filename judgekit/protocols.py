@@ -109,3 +109,15 @@ def combine(policy: str, verdicts: Sequence[Winner]) -> Winner:
 
 def is_correct(combined: Winner, label: GoldLabel | None) -> bool:
     return label is not None and combined == label
+
+
+def win_credit(winner: Winner, p_a: float | None = None) -> float | None:
+    """The credit of response B (the evaluated model, shown second in the example's own frame)
+    for one verdict: 1 for a win, 0.5 for a tie, 0 for a loss, and for a continuous preference
+    its probability 1 - p(A); None for an invalid verdict. The one verdict -> credit rule
+    (win rates, AlpacaEval preferences = 1 + credit, system rankings)."""
+    if winner == "invalid":
+        return None
+    if p_a is not None:
+        return 1.0 - p_a
+    return 1.0 if winner == "B" else 0.5 if winner == "tie" else 0.0

@@ -222,15 +222,15 @@ def alpaca_eval(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepor
         counts=counts, notes=tuple(notes))
 
 
-def system_win_rates(rows: Sequence[Judgment], manifest: Mapping[str, Any]) -> dict[str, Any]:
+def system_win_rates(rows: Sequence[Judgment], manifest: Any) -> dict[str, Any]:
     """Each system's win rate as its suite computes it (AlpacaEval's: soft preferences count as their
     probability), in [0, 1] with the 95 % bootstrap interval over instructions, best first: the
     report's ranking for a systems run (the length-controlled fit is skipped here)."""
     from .aggregations import aggregate
     from .metrics.stats import Estimate
 
-    spec = manifest.get("aggregation") or {}
-    report = aggregate(spec["name"], rows, {**spec.get("args", {}), "glm": None})
+    spec = manifest.aggregation  # a RunManifest's AggregationSpec
+    report = aggregate(spec.name, rows, {**spec.args, "glm": None})
     out: dict[str, Any] = {}
     for name, row in report.tables[0].rows.items():
         s = row["win_rate"]

@@ -20,7 +20,6 @@ import html
 import io
 import logging
 import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +29,11 @@ import numpy as np
 
 from .aggregations import SuiteReport
 from .errors import ConfigError, JudgekitError, MissingDependencyError
+from .manifest import RunManifest, require_manifest
 from .metrics.pairwise import PairwiseMetrics, Score
 from .metrics.stats import wilson_interval
-from .protocols import combine
-from .runner import score_rows, suite_report
-from .store import RunStore, read_judgments
+from .scoring import by_example, combined_verdict, score_rows, suite_report, win_credit
+from .store import JUDGMENTS, read_judgments
 from .types import Example, Frozen, Judgment, PairExample
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class ReportConfig(Frozen):
 @dataclass
 class LoadedRun:
     run_dir: Path
-    manifest: dict[str, Any]
+    manifest: RunManifest
     rows: list[Judgment]
     metrics: Any
     report: SuiteReport | None
@@ -63,13 +62,13 @@ class LoadedRun:
 
     @property
     def name(self) -> str:
-        judge = (self.manifest.get("judge") or {}).get("display_name") or self.run_dir.name
-        split = (self.manifest.get("suite") or {}).get("split")
+        judge = self.manifest.judge.display_name or self.run_dir.name
+        split = self.manifest.split
         return f"{judge} ({split})" if split else str(judge)
 
     @property
     def suite(self) -> str:
-        return str((self.manifest.get("suite") or {}).get("name"))
+        return self.manifest.suite.name
 
     @property
     def pairwise(self) -> PairwiseMetrics | None:
@@ -77,11 +76,8 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
-    store = RunStore(run_dir)
-    manifest = store.read_manifest()
-    if manifest is None:
-        raise ConfigError(f"{run_dir}: not a run folder (no manifest.json)")
-    rows = list(read_judgments(store.judgments_path).values())
+    manifest = require_manifest(run_dir)
+    rows = list(read_judgments(Path(run_dir) / JUDGMENTS).values())
     if not rows:
         raise ConfigError(f"{run_dir}: the run holds no judgments")
     metrics = score_rows(rows, manifest)
@@ -89,19 +85,19 @@ def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
                      _examples(manifest, data))
 
 
-def _examples(manifest: dict[str, Any], data: str | None) -> dict[str, Example] | None:
+def _examples(manifest: RunManifest, data: str | None) -> dict[str, Example] | None:
     """The run's examples (prompts and responses) where the data can be read locally."""
     from .adapters import load_examples
     from .suites import load_suite
 
-    folder = data or (manifest.get("config") or {}).get("data")
-    suite = (manifest.get("suite") or {}).get("name")
+    folder = data or (manifest.config or {}).get("data")
+    suite = manifest.suite.name
     if not folder or not Path(folder).exists() or not suite or str(suite).startswith("import:"):
         return None
     try:
-        loaded = load_examples(load_suite(suite), (manifest.get("suite") or {}).get("split"), folder)
+        loaded = load_examples(load_suite(suite), manifest.split, folder)
     except (JudgekitError, OSError) as exc:
-        log.warning("cannot show the examples of %s: %s", manifest.get("run_id"), exc)
+        log.warning("cannot show the examples of %s: %s", manifest.run_id, exc)
         return None
     return {ex.id: ex for ex in loaded.examples}
 
@@ -280,17 +276,17 @@ def rankings(run: LoadedRun) -> dict[str, Any] | None:
     (win-rate suites: AlpacaEval and Arena-Hard imports, the model is the category)."""
     from .rankings import SYSTEM_AGGREGATIONS, system_win_rates
 
-    agg = (run.manifest.get("aggregation") or {}).get("name")
+    agg = None if run.manifest.aggregation is None else run.manifest.aggregation.name
     if agg != "winrate" and agg not in SYSTEM_AGGREGATIONS:  # systems suites: the system is the category too
         return None
-    from .metrics.ranking import win_rates  # scipy: loaded on first use
-
     if agg in SYSTEM_AGGREGATIONS:
         return system_win_rates(run.rows, run.manifest)
+    from .metrics.ranking import win_rates  # scipy: loaded on first use
+
     valid = [j for j in run.rows if j.status == "ok" and j.winner != "invalid"]
     if not valid:
         return None
-    outcome = [1.0 - j.p_a if j.p_a is not None else {"B": 1.0, "tie": 0.5, "A": 0.0}[j.winner] for j in valid]
+    outcome = [math.nan if (c := win_credit(j.winner, j.p_a)) is None else c for j in valid]
     est = win_rates([j.category or "" for j in valid], outcome, item=[j.example_id for j in valid])
     return dict(sorted(est.items(), key=lambda kv: (-(kv[1].value or 0.0), kv[0])))
 
@@ -425,15 +421,12 @@ def invalid_section(runs: Sequence[LoadedRun], limit: int) -> str:
 def disagreements(run: LoadedRun, n: int, seed: int) -> list[tuple[str, list[Judgment], str]]:
     """A reproducible sample of examples whose combined verdict (the headline policy) is not the
     gold label: (example id, its judgments, the combined verdict)."""
-    policy = (run.manifest.get("protocol") or {}).get("headline_policy", "judgebench")
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in sorted(run.rows, key=lambda j: (j.example_id, j.order != "AB", j.sample)):
-        groups[j.example_id].append(j)
+    policy = run.manifest.protocol.headline_policy
     wrong: list[tuple[str, list[Judgment], str]] = []
-    for ex_id, js in groups.items():
+    for ex_id, js in by_example(run.rows).items():
         if js[0].label is None:
             continue
-        verdict = combine(policy, [j.winner if j.status == "ok" else "invalid" for j in js])
+        verdict = combined_verdict(js, policy)
         if verdict != js[0].label:
             wrong.append((ex_id, js, verdict))
     wrong.sort(key=lambda w: hashlib.sha256(f"{seed}:{w[0]}".encode()).hexdigest())
@@ -446,7 +439,7 @@ def disagreement_section(runs: Sequence[LoadedRun], n: int, seed: int) -> str:
         sample = disagreements(r, n, seed)
         if r.pairwise is None or not sample:
             continue
-        policy = (r.manifest.get("protocol") or {}).get("headline_policy", "judgebench")
+        policy = r.manifest.protocol.headline_policy
         parts.append(f"<h3>{_esc(r.name)}: {len(sample)} sampled disagreements ({_esc(policy)} policy)</h3>")
         for ex_id, js, verdict in sample:
             ex = (r.examples or {}).get(ex_id)
@@ -492,13 +485,12 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
     run_rows = []
     for r in runs:
         m = r.manifest
-        tpl = m.get("template") or {}
-        data = m.get("data") or {}
-        run_rows.append([_esc(r.run_dir.name), _esc(f"{r.suite} / {(m.get('suite') or {}).get('split')}"),
-                         _esc((m.get("judge") or {}).get("display_name")),
-                         _esc(f"{tpl.get('name')} ({tpl.get('hash')})"),
+        data = m.data
+        run_rows.append([_esc(r.run_dir.name), _esc(f"{r.suite} / {m.split}"),
+                         _esc(m.judge.display_name),
+                         _esc(f"{m.template.name} ({m.template.hash})"),
                          _esc(str(data.get("sha256", data.get("revision", data.get("source", ""))))[:16]),
-                         _esc(str(m.get("created_at", ""))[:10])])
+                         _esc(str(m.created_at or "")[:10])])
     out.append(_table(["run", "suite / split", "judge", "template", "data", "date"], run_rows, 6))
     boot = next((r.pairwise.bootstrap for r in runs if r.pairwise is not None), None)
     if boot is not None:

@@ -8,51 +8,41 @@ requests that are missing or failed.
 from __future__ import annotations
 
 import asyncio
-import datetime as _dt
-import hashlib
-import json
 import logging
-import platform
 import random
-import re
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .adapters import LoadedData, load_examples
-from .aggregations import PointwiseMetrics, SuiteReport, aggregate, pointwise_metrics
+from .aggregations import PointwiseMetrics, SuiteReport
 from .backends.base import Backend, call_with_retries, create_backend
 from .cache import CompletionCache, default_cache_path, request_key
 from .errors import ConfigError
-from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
+from .judging import PARSER_VERSION, make_judgment
+from .manifest import JudgeRef, RunManifest, TemplateRef, jsonable, run_manifest, sha, slug
+from .metrics.pairwise import PairwiseMetrics
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
-from .protocols import POLICIES, orders_for, unswap_p, unswap_scores, unswap_winner
-from .store import RunStore, read_judgments
+from .protocols import orders_for
+from .scoring import metrics_document, score_rows, suite_report
+from .store import RunStore
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
     Example,
     JudgeRequest,
-    Judgment,
     Order,
     PairExample,
     PointExample,
     RunConfig,
     SamplingParams,
-    Verdict,
     VerdictMode,
 )
 
 log = logging.getLogger(__name__)
-
-PARSER_VERSION = 1  # bump when a parser change alters verdicts of unchanged templates
-
 
 @dataclass
 class PreparedRun:
@@ -67,7 +57,7 @@ class PreparedRun:
     examples: dict[str, Example]
     run_id: str
     run_dir: Path
-    manifest: dict[str, Any]
+    manifest: RunManifest
 
 
 @dataclass
@@ -85,42 +75,6 @@ class RunResult:
 
 
 # --------------------------------------------------------------------------- preparation
-
-
-def _jsonable(obj: Any) -> Any:
-    return json.loads(json.dumps(obj, default=repr, sort_keys=True))
-
-
-def _sha(obj: Any) -> str:
-    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=repr, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[-60:] or "judge"
-
-
-def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for pkg in ("judgekit", "pydantic", "aiohttp", "jinja2", "numpy", "datasets"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
-def _git_commit() -> str | None:
-    """The commit of judgekit's own checkout (None for an installed wheel)."""
-    here = Path(__file__).resolve().parent.parent
-    if not (here / ".git").exists() or not (here / "pyproject.toml").is_file():
-        return None
-    try:
-        res = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return res.stdout.strip() or None if res.returncode == 0 else None
 
 
 def resolve_template(config: RunConfig, suite: SuiteSpec, backend: Backend,
@@ -221,84 +175,24 @@ def prepare(config: RunConfig) -> PreparedRun:
         "backend": backend.identity(), "template": [template.name, template.hash],
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
-        **({"suite_args": _jsonable({k: v for k, v in config.suite_args.items() if k not in unstable})}
+        **({"suite_args": jsonable({k: v for k, v in config.suite_args.items() if k not in unstable})}
            if set(config.suite_args) - set(unstable) else {}),
     }
-    fingerprint = _sha(identity)
-    run_id = config.run_id or f"{suite.name}-{split}-{_slug(backend.display_name)}-{fingerprint[:8]}"
+    fingerprint = sha(identity)
+    run_id = config.run_id or f"{suite.name}-{split}-{slug(backend.display_name)}-{fingerprint[:8]}"
     run_dir = Path(config.results_dir) / "runs" / run_id
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    manifest = {
-        "run_id": run_id,
-        "fingerprint": fingerprint,
-        "suite": {"name": suite.name, "path": suite.path, "split": split},
-        "data": data.provenance,
-        "judge": {"display_name": backend.display_name, "identity": _jsonable(backend.identity()),
-                  "config": _jsonable(config.judge.model_dump())},
-        "template": {"name": template.name, "hash": template.hash, "parser_version": PARSER_VERSION,
-                     "verdict": mode},
-        "sampling": sampling.model_dump(mode="json"),
-        "protocol": {"swap": swap, "single_order": config.single_order, "policies": list(POLICIES),
-                     "headline_policy": suite.protocol.headline_policy,
-                     "category_order": list(suite.args.get("categories", {}))},
-        "kind": suite.kind,
-        "aggregation": suite.aggregation.model_dump(mode="json") if suite.aggregation else None,
-        "n_requests": len(requests),
-        "config": _jsonable(config.model_dump()),
-        "versions": _versions(),
-        "git_commit": _git_commit(),
-        "argv": sys.argv,
-        "created_at": now,
-        "updated_at": now,
-    }
+    manifest = run_manifest(
+        run_id=run_id, fingerprint=fingerprint, suite=suite, split=split, data=data.provenance,
+        judge=JudgeRef(display_name=backend.display_name, identity=jsonable(backend.identity()),
+                       config=jsonable(config.judge.model_dump())),
+        template=TemplateRef(name=template.name, hash=template.hash, parser_version=PARSER_VERSION, verdict=mode),
+        sampling=sampling.model_dump(mode="json"), swap=swap, single_order=config.single_order,
+        n_requests=len(requests), config=jsonable(config.model_dump()))
     return PreparedRun(config, suite, split, data, template, backend, swap, requests, examples, run_id,
                        run_dir, manifest)
 
 
 # --------------------------------------------------------------------------- judging
-
-
-def verdict_of(template: Template, completion: Completion) -> Verdict:
-    """The verdict in the shown frame: a recorded one, else the parsed text, else the scores."""
-    if completion.recorded_winner is not None:
-        return Verdict(winner=completion.recorded_winner, raw=completion.text, p_a=completion.recorded_p_a,
-                       label="recorded", reason=None if completion.recorded_winner != "invalid"
-                       else "recorded verdict was unparseable")
-    if completion.choice_logprobs is not None:
-        return template.verdict_from_logprobs(completion.choice_logprobs)
-    if completion.text is not None:
-        return template.parse(completion.text)
-    if completion.scores is not None and len(completion.scores) == 2:
-        s1, s2 = completion.scores
-        return Verdict(winner="A" if s1 > s2 else "B" if s2 > s1 else "tie", label="scores")
-    return Verdict(winner="invalid", reason="no output")
-
-
-def make_judgment(req: JudgeRequest, ex: Example, completion: Completion, template: Template) -> Judgment:
-    base: dict[str, Any] = {
-        "request_id": req.request_id, "example_id": req.example_id, "order": req.order,
-        "sample": req.sample, "category": ex.category, "meta": ex.metadata.get("aggregate"),
-        "prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
-        "latency_s": completion.latency_s, "attempts": completion.attempts, "cached": completion.cached,
-        "template_hash": template.hash,
-    }
-    if isinstance(ex, PointExample):
-        base.update(gold_score=ex.score, len_a=len(ex.response))
-    else:
-        base.update(label=ex.label, len_a=len(ex.response_a), len_b=len(ex.response_b))
-    if not completion.ok:
-        return Judgment(**base, status="error", shown_winner="invalid", winner="invalid",
-                        error=completion.error)
-    if isinstance(ex, PointExample) and completion.text is not None:
-        v = template.parse(completion.text)  # a grade is read from the text, recorded or not
-    else:
-        v = verdict_of(template, completion)
-    if isinstance(ex, PointExample):
-        return Judgment(**base, status="ok", shown_winner=v.winner, winner=v.winner, score=v.score,
-                        verdict_label=v.label, raw=v.raw, reason=v.reason)
-    return Judgment(**base, status="ok", shown_winner=v.winner, winner=unswap_winner(v.winner, req.order),
-                    verdict_label=v.label, strength=v.strength, p_a=unswap_p(v.p_a, req.order),
-                    scores=unswap_scores(completion.scores, req.order), raw=v.raw, reason=v.reason)
 
 
 async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore,
@@ -354,7 +248,7 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
 
 async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     store = RunStore(prep.run_dir)
-    store.open_run(prep.manifest)
+    store.open_run(prep.manifest.to_json())
     existing = store.load(keep={r.request_id for r in prep.requests})
     done = {rid for rid, j in existing.items() if j.status == "ok"}
     pending = [r for r in prep.requests if r.request_id not in done]
@@ -386,57 +280,3 @@ async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
                      n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)
-
-
-# --------------------------------------------------------------------------- scoring
-
-
-def score_rows(rows: Any, manifest: dict[str, Any]) -> PairwiseMetrics | PointwiseMetrics:
-    if manifest.get("kind") == "pointwise":
-        return pointwise_metrics(rows)
-    protocol = manifest.get("protocol", {})
-    return pairwise_metrics(rows, headline_policy=protocol.get("headline_policy", "judgebench"),
-                            category_order=protocol.get("category_order"))
-
-
-def suite_report(rows: Any, manifest: dict[str, Any]) -> SuiteReport | None:
-    """The suite's published aggregation, as the manifest records it (None for suites without one)."""
-    spec = manifest.get("aggregation")
-    if not spec:
-        return None
-    return aggregate(spec["name"], rows, spec.get("args", {}))
-
-
-def metrics_document(manifest: dict[str, Any], metrics: PairwiseMetrics | PointwiseMetrics, n_rows: int,
-                     report: SuiteReport | None = None) -> dict[str, Any]:
-    extra = {"suite_report": report.model_dump(mode="json")} if report is not None else {}
-    return {
-        "run_id": manifest["run_id"],
-        "suite": manifest["suite"]["name"],
-        "split": manifest["suite"]["split"],
-        "judge": manifest["judge"]["display_name"],
-        "template": manifest["template"],
-        "n_requests": manifest["n_requests"],
-        "complete": n_rows == manifest["n_requests"] and metrics.n_failed == 0,
-        **({"kind": "pointwise"} if isinstance(metrics, PointwiseMetrics) else {}),
-        **metrics.model_dump(mode="json"),
-        **extra,
-    }
-
-
-def rescore(run_dir: str | Path) -> tuple[PairwiseMetrics | PointwiseMetrics, SuiteReport | None]:
-    """Recompute a run's metrics and suite report from its stored judgments (rewriting metrics.json)."""
-    store = RunStore(run_dir)
-    manifest = store.read_manifest()
-    if manifest is None:
-        raise ConfigError(f"{run_dir}: not a run folder (no manifest.json)")
-    rows = read_judgments(store.judgments_path)
-    metrics = score_rows(rows.values(), manifest)
-    report = suite_report(rows.values(), manifest)
-    store.write_metrics(metrics_document(manifest, metrics, len(rows), report))
-    return metrics, report
-
-
-def score(run_dir: str | Path) -> PairwiseMetrics | PointwiseMetrics:
-    """Recompute a run's metrics from its stored judgments (and rewrite metrics.json)."""
-    return rescore(run_dir)[0]

@@ -63,9 +63,12 @@ class AggregationSpec(Frozen):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
+DEFAULT_HEADLINE_POLICY = "judgebench"
+
+
 class ProtocolSpec(Frozen):
     swap: bool = True
-    headline_policy: str = "judgebench"
+    headline_policy: str = DEFAULT_HEADLINE_POLICY
 
 
 class SuiteSpec(Frozen):
@@ -91,6 +94,12 @@ class SuiteSpec(Frozen):
                 f"suite {self.name!r} has no split {name!r}; its splits: {', '.join(self.splits)}"
             )
         return name, self.splits[name]
+
+
+def headline_policy(suite: SuiteSpec | None) -> str:
+    """The conflict policy whose accuracy is a suite's headline (the one place that decides it;
+    a run with no suite, such as an import without one, gets the default)."""
+    return suite.protocol.headline_policy if suite is not None else DEFAULT_HEADLINE_POLICY
 
 
 def suite_names() -> list[str]:

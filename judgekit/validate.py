@@ -21,28 +21,36 @@ a markdown summary (for a CI comment) and JSON.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from .errors import ConfigError
-from .leaderboard import data_identity
+from .manifest import data_identity, read_manifest, require_manifest
 from .metrics.stats import PairedComparison, bootstrap_rows, compare_by_category, compare_judges, rng_for
 from .progress import NullProgress, Progress
-from .protocols import combine, is_correct
-from .runner import execute as execute_run
-from .runner import prepare
-from .store import RunStore, read_judgments
+from .protocols import is_correct
+from .scoring import by_example, combined_verdict, verdicts
+from .store import JUDGMENTS, read_judgments
 from .suites import load_suite
 from .types import Frozen, JudgeConfig, Judgment, RunConfig
 
 Status = Literal["pass", "fail", "n/a"]
+
+
+class JudgedRun(Protocol):
+    """What validate needs of a finished run (the runner's RunResult)."""
+
+    run_dir: Path
+    n_failed: int
+
+
+#: runs one judge on one suite (resuming its stored run); the CLI passes ``judgekit.runner.run``
+RunJudge = Callable[[RunConfig, Progress], JudgedRun]
 
 
 class ValidateConfig(Frozen):
@@ -145,37 +153,24 @@ def _judge_name(j: JudgeConfig) -> str:
 
 def _find_baseline_run(config: ValidateConfig, suite: str, split: str) -> Path | None:
     for d in config.baseline_runs:
-        manifest = RunStore(d).read_manifest()
+        manifest = read_manifest(d)
         if manifest is None:
             raise ConfigError(f"--baseline {d}: not a run folder (no manifest.json)")
-        s = manifest.get("suite") or {}
-        if s.get("name") == suite and s.get("split") == split:
+        if manifest.suite.name == suite and manifest.split == split:
             return Path(d)
     return None
 
 
-def _run(config: ValidateConfig, judge: JudgeConfig, suite: str, split: str,
-         progress: Progress) -> tuple[Path, dict[str, Any]]:
+def _run(config: ValidateConfig, judge: JudgeConfig, suite: str, split: str, progress: Progress,
+         run_judge: RunJudge) -> Path:
     run_config = RunConfig(suite=suite, split=split, data=config.data, judge=judge, limit=config.limit,
                            results_dir=config.results_dir, cache=config.cache, use_cache=config.use_cache,
                            concurrency=config.concurrency)
-    prep = prepare(run_config)
-    result = asyncio.run(execute_run(prep, progress))
+    result = run_judge(run_config, progress)
     if result.n_failed:
         raise ConfigError(f"{result.n_failed} requests of {suite}/{split} ({_judge_name(judge)}) failed; rerun "
                           f"the same command to retry them before validating")
-    return result.run_dir, prep.manifest
-
-
-def _by_example(rows: Sequence[Judgment]) -> dict[str, list[Judgment]]:
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in sorted(rows, key=lambda j: (j.example_id, j.order != "AB", j.sample)):
-        groups[j.example_id].append(j)
-    return dict(groups)
-
-
-def _verdicts(js: Sequence[Judgment]) -> list[Any]:
-    return [j.winner if j.status == "ok" else "invalid" for j in js]
+    return result.run_dir
 
 
 def _pct(x: float | None) -> float | None:
@@ -187,17 +182,17 @@ def _pct(x: float | None) -> float | None:
 
 def compare_runs(baseline_dir: Path, candidate_dir: Path, config: ValidateConfig) -> SuiteComparison:
     """The checks of one suite: candidate against baseline on the examples both judged."""
-    base_m = RunStore(baseline_dir).read_manifest() or {}
-    cand_m = RunStore(candidate_dir).read_manifest() or {}
-    suite, split = cand_m["suite"]["name"], cand_m["suite"]["split"]
-    base_data, cand_data = data_identity(base_m.get("data")), data_identity(cand_m.get("data"))
-    if base_m.get("data", {}).get("source") != "import" and base_data != cand_data:
+    base_m = require_manifest(baseline_dir)
+    cand_m = require_manifest(candidate_dir)
+    suite, split = cand_m.suite.name, cand_m.split or ""
+    base_data, cand_data = data_identity(base_m.data), data_identity(cand_m.data)
+    if base_m.imported is None and base_data != cand_data:
         raise ConfigError(f"baseline run {baseline_dir.name} was made on other {suite}/{split} data than the "
                           f"candidate ({json.dumps(base_data, sort_keys=True)[:120]} vs "
                           f"{json.dumps(cand_data, sort_keys=True)[:120]}); rerun the baseline on the same data")
-    policy = (cand_m.get("protocol") or {}).get("headline_policy", "judgebench")
-    base = _by_example(list(read_judgments(baseline_dir / "judgments.jsonl").values()))
-    cand = _by_example(list(read_judgments(candidate_dir / "judgments.jsonl").values()))
+    policy = cand_m.protocol.headline_policy
+    base = by_example(read_judgments(baseline_dir / JUDGMENTS).values())
+    cand = by_example(read_judgments(candidate_dir / JUDGMENTS).values())
     shared = sorted(set(base) & set(cand))
     notes: list[str] = []
     relabelled = [e for e in shared if base[e][0].label != cand[e][0].label]
@@ -215,9 +210,9 @@ def compare_runs(baseline_dir: Path, candidate_dir: Path, config: ValidateConfig
     level = 1.0 - config.alpha
 
     # ---- headline accuracy, overall and per category
-    if labelled and cand_m.get("kind", "pairwise") == "pairwise":
-        c_ok = np.array([is_correct(combine(policy, _verdicts(cand[e])), cand[e][0].label) for e in labelled])
-        b_ok = np.array([is_correct(combine(policy, _verdicts(base[e])), base[e][0].label) for e in labelled])
+    if labelled and cand_m.kind == "pairwise":
+        c_ok = np.array([is_correct(combined_verdict(cand[e], policy), cand[e][0].label) for e in labelled])
+        b_ok = np.array([is_correct(combined_verdict(base[e], policy), base[e][0].label) for e in labelled])
         overall = _paired(c_ok.astype(int), b_ok.astype(int), config, "accuracy")
         checks.append(_accuracy_check("overall", overall, overall.mcnemar.p_value, config, level))
         cats = [cand[e][0].category or "" for e in labelled]
@@ -225,16 +220,16 @@ def compare_runs(baseline_dir: Path, candidate_dir: Path, config: ValidateConfig
             keep = np.array([c != "" for c in cats])
             per = _paired_by_category(c_ok[keep].astype(int), b_ok[keep].astype(int),
                                       [c for c in cats if c], config)
-            order = list((cand_m.get("protocol") or {}).get("category_order") or [])
+            order = list(cand_m.protocol.category_order)
             for name in sorted(per, key=lambda c: (order.index(c) if c in order else len(order), c)):
                 cmp = per[name]
                 checks.append(_accuracy_check(name, cmp, cmp.p_adjusted, config, level))
-    elif cand_m.get("kind") == "pointwise":
+    elif cand_m.kind == "pointwise":
         notes.append("pointwise suite: only invalid verdicts are compared")
 
     # ---- invalid (or failed) verdicts: share of examples with one
-    c_inv = np.array([any(v == "invalid" for v in _verdicts(cand[e])) for e in shared], dtype=int)
-    b_inv = np.array([any(v == "invalid" for v in _verdicts(base[e])) for e in shared], dtype=int)
+    c_inv = np.array([any(v == "invalid" for v in verdicts(cand[e])) for e in shared], dtype=int)
+    b_inv = np.array([any(v == "invalid" for v in verdicts(base[e])) for e in shared], dtype=int)
     inv = _paired(c_inv, b_inv, config, "invalid")
     d = _pct(inv.difference.value)
     p = inv.mcnemar.p_value
@@ -291,8 +286,9 @@ def _accuracy_check(scope: str, cmp: PairedComparison, p: float | None, config: 
 # --------------------------------------------------------------------------- the command
 
 
-def validate(config: ValidateConfig, progress_factory: Any = NullProgress) -> ValidationResult:
-    """Run the candidate (and, when given as a judge, the baseline) on every suite and compare."""
+def validate(config: ValidateConfig, run_judge: RunJudge, progress_factory: Any = NullProgress) -> ValidationResult:
+    """Run the candidate (and, when given as a judge, the baseline) on every suite with ``run_judge``
+    and compare."""
     if not config.baseline_runs and config.baseline_judge is None:
         raise ConfigError("validate needs a baseline: a stored run folder or a judge spec")
     comparisons = []
@@ -305,14 +301,12 @@ def validate(config: ValidateConfig, progress_factory: Any = NullProgress) -> Va
                               f"{suite_name} {split} run; pass its run folder or a baseline judge spec")
         if base_dir is None:
             assert config.baseline_judge is not None
-            base_dir, _ = _run(config, config.baseline_judge, suite_name, split, progress_factory())
+            base_dir = _run(config, config.baseline_judge, suite_name, split, progress_factory(), run_judge)
         if candidate.template is None:  # judge with the baseline's prompt unless told otherwise
-            base_m = RunStore(base_dir).read_manifest() or {}
-            tpl = ((base_m.get("config") or {}).get("judge") or {}).get("template") or \
-                (base_m.get("template") or {}).get("name")
+            tpl = require_manifest(base_dir).config_template()
             if tpl and not str(tpl).startswith("imported:"):
                 candidate = candidate.model_copy(update={"template": tpl})
-        cand_dir, _ = _run(config, candidate, suite_name, split, progress_factory())
+        cand_dir = _run(config, candidate, suite_name, split, progress_factory(), run_judge)
         comparisons.append(compare_runs(base_dir, cand_dir, config))
     baseline = (_judge_name(config.baseline_judge) if config.baseline_judge is not None
                 else ", ".join(Path(d).name for d in config.baseline_runs))

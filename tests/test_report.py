@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from judgekit.cli import cli
-from judgekit.runner import rescore, run
+from judgekit.runner import run
+from judgekit.scoring import rescore
 from judgekit.testing.browser import check_page, find_chromium
 from judgekit.types import JudgeConfig, RunConfig
 from tests.conftest import output_files

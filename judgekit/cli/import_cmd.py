@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-from .. import runner
+from .. import scoring
 from ..importers import ImportOptions, import_run, importers
 from ._output import print_run
 
@@ -31,6 +31,6 @@ def import_cmd(fmt: str, paths: tuple[str, ...], suite: str | None, split: str |
     options = ImportOptions(suite=suite, split=split, data=data, judge_name=judge_name, subset=subset,
                             run_id=run_id, results_dir=results_dir)
     run_dir = import_run(fmt, list(paths), options)
-    metrics, report = runner.rescore(run_dir)
+    metrics, report = scoring.rescore(run_dir)
     print_run(metrics, report, f"import {fmt} / {run_dir.name}")
     Console().print(f"judgments: {run_dir / 'judgments.jsonl'}\nmetrics:   {run_dir / 'metrics.json'}")

@@ -4,54 +4,16 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
-from pydantic import ValidationError
 from rich.console import Console
 
-from .. import runner
-from ..backends.base import parse_judge_spec
 from ..errors import ConfigError
 from ..progress import NullProgress, RichProgress
 from ..rankings import SYSTEM_AGGREGATIONS
-from ..types import JudgeConfig, RetryPolicy, RunConfig
-from ._files import yaml_mapping
+from ..types import RetryPolicy, RunConfig
+from ._judge_args import judge_config as make_judge_config
+from ._judge_args import key_values, suite_targets
 from ._output import print_run
 from ._systems import print_systems_report, systems_args, systems_options
-
-
-def _key_values(items: tuple[str, ...], flag: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"{flag} {item!r}: expected KEY=VALUE")
-        try:
-            out[key.replace("-", "_")] = yaml.safe_load(value)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{flag} {item!r}: value is not valid YAML: {exc}") from exc
-    return out
-
-
-def _judge_config(judge: str | None, judge_config: Path | None, template: str | None,
-                  sampling: dict[str, Any], options: dict[str, Any]) -> JudgeConfig:
-    base: dict[str, Any] = {}
-    if judge_config is not None:
-        base = yaml_mapping(judge_config, "a mapping of judge settings")
-    if judge is not None:
-        backend, model = parse_judge_spec(judge)
-        base.update(backend=backend, model=model)
-    if "backend" not in base:
-        from ..default_judge import default_judge
-
-        base = {**default_judge().model_dump(exclude_defaults=True), **base}
-    if template is not None:
-        base["template"] = template
-    base["sampling"] = {**base.get("sampling", {}), **sampling}
-    base["options"] = {**base.get("options", {}), **options}
-    try:
-        return JudgeConfig.model_validate(base)
-    except ValidationError as exc:
-        raise ConfigError(f"{judge_config or '--judge'}: invalid judge config:\n{exc}") from exc
 
 
 @click.command("run")
@@ -127,13 +89,13 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
                                   "seed": seed}.items() if v is not None}
     options: dict[str, Any] = {k: v for k, v in {"base_url": base_url, "api_key_env": api_key_env, "timeout": timeout,
                                  "reparse": reparse or None}.items() if v is not None}
-    options.update(_key_values(backend_options, "--option"))
+    options.update(key_values(backend_options, "--option"))
     if engine_args:
-        options["engine_args"] = _key_values(engine_args, "--engine-arg")
+        options["engine_args"] = key_values(engine_args, "--engine-arg")
     targets = suite_targets(suite, split)
     if run_id is not None and len(targets) > 1:
         raise ConfigError("--run-id names one run; with several suites leave it out (each run gets its own)")
-    judge_cfg = _judge_config(judge, judge_config, template, sampling, options)
+    judge_cfg = make_judge_config(judge, judge_config, template, sampling, options)
     if verdict is not None:
         judge_cfg = judge_cfg.model_copy(update={"verdict": verdict})
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
@@ -146,6 +108,8 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         concurrency=concurrency, retry=RetryPolicy(max_retries=max_retries),
     ) for name, target_split in targets]
     console = Console()
+    from .. import runner  # the backends load only when a judge runs
+
     preps = [runner.prepare(c) for c in configs]  # every suite's data and template checked up front
     import asyncio
 
@@ -194,22 +158,4 @@ def generic_args(fields: tuple[str, ...], labels: tuple[str, ...], kind: str | N
     for key, value in (("hub", hub), ("hub_split", hub_split), ("hub_config", hub_config), ("revision", revision)):
         if value is not None:
             out[key] = value
-    return out
-
-
-def suite_targets(suite: str, split: str | None) -> list[tuple[str, str | None]]:
-    """``--suite a,b:split`` -> [(a, None), (b, split)]; --split applies to a single suite only."""
-    names = [s.strip() for s in suite.split(",") if s.strip()]
-    if not names:
-        raise ConfigError("--suite: no suite named")
-    if split is not None and len(names) > 1:
-        raise ConfigError("--split applies to one suite; with several write SUITE:SPLIT (judgebench:claude)")
-    out: list[tuple[str, str | None]] = []
-    for name in names:
-        base, sep, part = name.partition(":")
-        # a suite YAML path may itself hold a colon only on Windows drives; paths end in .yaml
-        if sep and not base.endswith((".yaml", ".yml")) and len(base) > 1:
-            out.append((base, part or None))
-        else:
-            out.append((name, split))
     return out

@@ -7,13 +7,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..backends.base import parse_judge_spec
 from ..errors import ConfigError
-from ..progress import NullProgress, RichProgress
-from ..runner import _slug
-from ..store import RunStore
-from ..validate import HEADER, ValidateConfig, validate, verdict_rows, write_outputs
-from .run_cmd import _judge_config, _key_values, suite_targets
+from ..manifest import read_manifest, slug
+from ..progress import NullProgress, Progress, RichProgress
+from ..types import RunConfig
+from ..validate import HEADER, JudgedRun, ValidateConfig, validate, verdict_rows, write_outputs
+from ._judge_args import judge_config, key_values, suite_targets
 
 
 def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
@@ -22,7 +21,7 @@ def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
     for v in values:
         p = Path(v)
         if p.is_dir():
-            if RunStore(p).read_manifest() is None:
+            if read_manifest(p) is None:
                 raise ConfigError(f"--baseline {v}: a folder but not a run folder (no manifest.json)")
             runs.append(str(p))
         elif ":" in v and not p.exists():
@@ -32,6 +31,12 @@ def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
     if len(specs) > 1:
         raise ConfigError("--baseline: give at most one baseline judge spec")
     return runs, specs[0] if specs else None
+
+
+def _run_judge(config: RunConfig, progress: Progress) -> JudgedRun:
+    from .. import runner  # the backends load only when a judge runs
+
+    return runner.run(config, progress)
 
 
 @click.command("validate")
@@ -69,22 +74,24 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
         raise ConfigError(f"--alpha {alpha}: expected a level between 0 and 1")
     if max_drop < 0:
         raise ConfigError(f"--max-drop {max_drop}: expected points >= 0")
-    options: dict[str, Any] = _key_values(backend_options, "--option")
+    options: dict[str, Any] = key_values(backend_options, "--option")
     if engine_args:
-        options["engine_args"] = _key_values(engine_args, "--engine-arg")
-    candidate = _judge_config(judge, None, template, {}, options)
+        options["engine_args"] = key_values(engine_args, "--engine-arg")
+    candidate = judge_config(judge, None, template, {}, options)
     if verdict is not None:
         candidate = candidate.model_copy(update={"verdict": verdict})
     runs, spec = _baselines(baselines)
     baseline_judge = None
     if spec is not None:
+        from ..backends.base import parse_judge_spec
+
         parse_judge_spec(spec)
-        baseline_judge = _judge_config(spec, None, template, {}, {})
+        baseline_judge = judge_config(spec, None, template, {}, {})
     config = ValidateConfig(candidate=candidate, baseline_runs=tuple(runs), baseline_judge=baseline_judge,
                             targets=tuple(suite_targets(suite, None)), data=data, max_drop=max_drop, alpha=alpha,
                             results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
                             concurrency=concurrency, limit=limit, n_resamples=resamples, seed=seed)
-    result = validate(config, NullProgress if quiet else RichProgress)
+    result = validate(config, _run_judge, NullProgress if quiet else RichProgress)
     console = Console()
     t = Table(title=f"validate {result.candidate} against {result.baseline}", title_justify="left")
     for h in HEADER:
@@ -93,7 +100,7 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
         style = "bold red" if row[8] == "FAIL" else None
         t.add_row(*row, style=style)
     console.print(t)
-    out = out_dir or Path(results_dir) / "validate" / _slug(judge)
+    out = out_dir or Path(results_dir) / "validate" / slug(judge)
     md, js = write_outputs(result, out)
     console.print(f"[bold {'green' if result.passed else 'red'}]{'PASS' if result.passed else 'FAIL'}[/]  "
                   f"summary: {md}  json: {js}")

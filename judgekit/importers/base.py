@@ -3,11 +3,8 @@ labels, categories, aggregation facts), and writing the run folder."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
-import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +12,13 @@ from typing import Any
 from ..adapters import load_examples
 from ..adapters._io import file_sha256
 from ..errors import ConfigError, DataError
-from ..protocols import POLICIES, unswap_p, unswap_winner
+from ..judging import imported_judgment
+from ..manifest import import_manifest, slug
 from ..registry import Registry
+from ..scoring import metrics_document, score_rows, suite_report
 from ..store import RunStore
-from ..suites import load_suite
-from ..types import Frozen, Judgment, Order, PairExample, Winner
+from ..suites import AggregationSpec, load_suite
+from ..types import Frozen, Judgment, Order, PairExample, Verdict, Winner
 
 importers: Registry[Any] = Registry(
     "import format",
@@ -86,14 +85,8 @@ def winner_from(choice: Any, table: dict[Any, Winner]) -> Winner:
     return table.get(choice, "invalid")
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[-60:] or "judge"
-
-
 def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
     """Read another tool's judgments and write them as a judgekit run; return the run folder."""
-    from ..runner import metrics_document, score_rows, suite_report
-
     for p in paths:
         if not Path(p).is_file():
             raise ConfigError(f"import {fmt}: no such file {p}")
@@ -128,15 +121,9 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
             raise DataError(f"imported judgment {v.example_id!r} is about another prompt than the suite's example "
                             f"of that id ({own.prompt[:40]!r} vs {ex.prompt[:40]!r}); check --suite / --split",
                             path=paths[0])
-        rows.append(Judgment(
-            request_id=f"{v.example_id}#{v.order}", example_id=v.example_id, order=v.order,
-            category=ex.category, label=ex.label, status="ok", shown_winner=v.shown_winner,
-            winner=unswap_winner(v.shown_winner, v.order), verdict_label=v.label, strength=v.strength,
-            p_a=unswap_p(v.p_a, v.order), raw=v.raw,
-            reason=v.reason if v.shown_winner == "invalid" else None,
-            len_a=len(ex.response_a) if ex.response_a else None,
-            len_b=len(ex.response_b) if ex.response_b else None,
-            meta=ex.metadata.get("aggregate"), template_hash=f"imported:{fmt}"))
+        verdict = Verdict(winner=v.shown_winner, label=v.label, strength=v.strength, p_a=v.p_a, raw=v.raw,
+                          reason=v.reason)
+        rows.append(imported_judgment(ex, verdict, v.order, template_hash=f"imported:{fmt}"))
     if missing:
         raise DataError(f"{len(missing)} imported judgments name examples that "
                         f"{'suite ' + suite.name if suite and suite_name else 'the file'} does not have "
@@ -147,41 +134,22 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
             raise DataError(f"two judgments for {j.request_id}", path=paths[0])
         seen.add(j.request_id)
 
-    aggregation = (suite.aggregation.model_dump(mode="json") if suite is not None and suite.aggregation
-                   else imported.aggregation)
+    aggregation = (suite.aggregation if suite is not None and suite.aggregation is not None
+                   else AggregationSpec.model_validate(imported.aggregation) if imported.aggregation else None)
     files = {str(Path(p).resolve()): file_sha256(Path(p)) for p in paths}
     fingerprint = hashlib.sha256(json.dumps({"format": fmt, "files": sorted(files.values()),
                                              "suite": suite_name, "split": split, "judge": judge},
                                             sort_keys=True).encode()).hexdigest()
-    run_id = options.run_id or f"import-{fmt}-{_slug(judge)}-{fingerprint[:8]}"
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    two_orders = {j.order for j in rows} == {"AB", "BA"}
-    manifest = {
-        "run_id": run_id,
-        "fingerprint": fingerprint,
-        "suite": {"name": suite.name if suite else f"import:{fmt}", "path": suite.path if suite else None,
-                  "split": split},
-        "data": {"source": "import", "format": fmt, "files": files, **imported.provenance,
-                 **({"suite_data": suite_data} if suite_data is not None else {})},
-        "judge": {"display_name": judge, "identity": {"backend": "import", "format": fmt}, "config": None},
-        "template": {"name": f"imported:{fmt}", "hash": f"imported:{fmt}", "parser_version": None},
-        "sampling": None,
-        "protocol": {"swap": two_orders, "single_order": "original", "policies": list(POLICIES),
-                     "headline_policy": suite.protocol.headline_policy if suite else "judgebench",
-                     "category_order": list(suite.args.get("categories", {})) if suite else []},
-        "kind": "pairwise",
-        "aggregation": aggregation,
-        "n_requests": len(rows),
-        "config": {"import": fmt, "paths": paths, **options.model_dump()},
-        "versions": {},
-        "git_commit": None,
-        "argv": sys.argv,
-        "created_at": now,
-        "updated_at": now,
-    }
+    run_id = options.run_id or f"import-{fmt}-{slug(judge)}-{fingerprint[:8]}"
+    manifest = import_manifest(
+        run_id=run_id, fingerprint=fingerprint, fmt=fmt, suite=suite, split=split,
+        data={"source": "import", "format": fmt, "files": files, **imported.provenance,
+              **({"suite_data": suite_data} if suite_data is not None else {})},
+        judge=judge, aggregation=aggregation, two_orders={j.order for j in rows} == {"AB", "BA"},
+        n_requests=len(rows), config={"import": fmt, "paths": paths, **options.model_dump()})
     run_dir = Path(options.results_dir) / "runs" / run_id
     store = RunStore(run_dir)
-    store.open_run(manifest)
+    store.open_run(manifest.to_json())
     by_id = {j.request_id: j for j in rows}
     store.compact(by_id)
     metrics = score_rows(rows, manifest)

@@ -1,0 +1,80 @@
+"""Completion -> Verdict -> Judgment, written once.
+
+The runner turns each backend completion into a stored :class:`~judgekit.types.Judgment` with
+:func:`make_judgment`; the importers turn another tool's recorded verdict into one with
+:func:`imported_judgment`. Both go through :func:`pair_judgment`, so a stored row means the same
+whichever way it was made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .prompts import Template
+from .protocols import unswap_p, unswap_scores, unswap_winner
+from .types import Completion, Example, JudgeRequest, Judgment, Order, PairExample, PointExample, Verdict
+
+PARSER_VERSION = 1  # bump when a parser change alters verdicts of unchanged templates
+
+
+def verdict_of(template: Template, completion: Completion) -> Verdict:
+    """The verdict in the shown frame: a recorded one, else the parsed text, else the scores."""
+    if completion.recorded_winner is not None:
+        return Verdict(winner=completion.recorded_winner, raw=completion.text, p_a=completion.recorded_p_a,
+                       label="recorded", reason=None if completion.recorded_winner != "invalid"
+                       else "recorded verdict was unparseable")
+    if completion.choice_logprobs is not None:
+        return template.verdict_from_logprobs(completion.choice_logprobs)
+    if completion.text is not None:
+        return template.parse(completion.text)
+    if completion.scores is not None and len(completion.scores) == 2:
+        s1, s2 = completion.scores
+        return Verdict(winner="A" if s1 > s2 else "B" if s2 > s1 else "tie", label="scores")
+    return Verdict(winner="invalid", reason="no output")
+
+
+def pair_judgment(base: dict[str, Any], verdict: Verdict, order: Order,
+                  scores: list[float] | None = None) -> Judgment:
+    """A pairwise judgment from a verdict in the shown frame: the winner, p(A) and scores un-swapped."""
+    return Judgment(**base, status="ok", shown_winner=verdict.winner, winner=unswap_winner(verdict.winner, order),
+                    verdict_label=verdict.label, strength=verdict.strength, p_a=unswap_p(verdict.p_a, order),
+                    scores=unswap_scores(scores, order), raw=verdict.raw, reason=verdict.reason)
+
+
+def make_judgment(req: JudgeRequest, ex: Example, completion: Completion, template: Template) -> Judgment:
+    """The stored row for one request of the runner."""
+    base: dict[str, Any] = {
+        "request_id": req.request_id, "example_id": req.example_id, "order": req.order,
+        "sample": req.sample, "category": ex.category, "meta": ex.metadata.get("aggregate"),
+        "prompt_tokens": completion.prompt_tokens, "completion_tokens": completion.completion_tokens,
+        "latency_s": completion.latency_s, "attempts": completion.attempts, "cached": completion.cached,
+        "template_hash": template.hash,
+    }
+    if isinstance(ex, PointExample):
+        base.update(gold_score=ex.score, len_a=len(ex.response))
+    else:
+        base.update(label=ex.label, len_a=len(ex.response_a), len_b=len(ex.response_b))
+    if not completion.ok:
+        return Judgment(**base, status="error", shown_winner="invalid", winner="invalid",
+                        error=completion.error)
+    if isinstance(ex, PointExample) and completion.text is not None:
+        v = template.parse(completion.text)  # a grade is read from the text, recorded or not
+    else:
+        v = verdict_of(template, completion)
+    if isinstance(ex, PointExample):
+        return Judgment(**base, status="ok", shown_winner=v.winner, winner=v.winner, score=v.score,
+                        verdict_label=v.label, raw=v.raw, reason=v.reason)
+    return pair_judgment(base, v, req.order, completion.scores)
+
+
+def imported_judgment(ex: PairExample, verdict: Verdict, order: Order, template_hash: str) -> Judgment:
+    """The stored row for one verdict another tool recorded (in the frame it was shown in)."""
+    base: dict[str, Any] = {
+        "request_id": f"{ex.id}#{order}", "example_id": ex.id, "order": order, "category": ex.category,
+        "label": ex.label, "meta": ex.metadata.get("aggregate"), "template_hash": template_hash,
+        "len_a": len(ex.response_a) if ex.response_a else None,
+        "len_b": len(ex.response_b) if ex.response_b else None,
+    }
+    if verdict.winner != "invalid":
+        verdict = verdict.model_copy(update={"reason": None})
+    return pair_judgment(base, verdict, order)

@@ -1,0 +1,166 @@
+"""Stored judgments -> metrics -> the suite's published aggregation -> the metrics document.
+
+The one scoring path: the runner scores a finished run with it, ``judgekit score`` and the
+importers rescore with it, and the leaderboard, report and validate read runs through it
+(none of them imports the runner, so none of them loads a backend or the cache).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .aggregations import PointwiseMetrics, SuiteReport, aggregate, by_example, pointwise_metrics
+from .errors import ConfigError
+from .manifest import RunManifest, require_manifest
+from .metrics.pairwise import PairwiseMetrics, Score, pairwise_metrics
+from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
+from .protocols import combine, win_credit
+from .store import JUDGMENTS, RunStore, read_judgments
+from .types import Judgment, Winner
+
+Metrics = PairwiseMetrics | PointwiseMetrics
+
+__all__ = ["HEADLINE_RESAMPLES", "Metrics", "by_example", "combined_verdict", "headline_and_categories",
+           "headline_interval", "metrics_document", "rescore", "score", "score_rows", "suite_report",
+           "win_credit"]
+
+
+def score_rows(rows: Iterable[Judgment], manifest: RunManifest) -> Metrics:
+    """The run's metrics: pointwise, or the pairwise report under the manifest's headline policy."""
+    if manifest.kind == "pointwise":
+        return pointwise_metrics(rows)
+    return pairwise_metrics(rows, headline_policy=manifest.protocol.headline_policy,
+                            category_order=manifest.protocol.category_order)
+
+
+def suite_report(rows: Iterable[Judgment], manifest: RunManifest) -> SuiteReport | None:
+    """The suite's published aggregation, as the manifest records it (None for suites without one)."""
+    spec = manifest.aggregation
+    if spec is None:
+        return None
+    return aggregate(spec.name, rows, spec.args)
+
+
+def metrics_document(manifest: RunManifest, metrics: Metrics, n_rows: int,
+                     report: SuiteReport | None = None) -> dict[str, Any]:
+    """metrics.json: the run's identity, every metric and the suite report."""
+    extra = {"suite_report": report.model_dump(mode="json")} if report is not None else {}
+    return {
+        "run_id": manifest.run_id,
+        "suite": manifest.suite.name,
+        "split": manifest.suite.split,
+        "judge": manifest.judge.display_name,
+        "template": manifest.to_json()["template"],
+        "n_requests": manifest.n_requests,
+        "complete": n_rows == manifest.n_requests and metrics.n_failed == 0,
+        **({"kind": "pointwise"} if isinstance(metrics, PointwiseMetrics) else {}),
+        **metrics.model_dump(mode="json"),
+        **extra,
+    }
+
+
+def score_run(run_dir: str | Path, write: bool = True) -> tuple[Metrics, SuiteReport | None]:
+    """A stored run's metrics and suite report from its judgments (rewriting metrics.json when
+    ``write``)."""
+    manifest = require_manifest(run_dir)
+    rows = read_judgments(Path(run_dir) / JUDGMENTS)
+    metrics = score_rows(rows.values(), manifest)
+    report = suite_report(rows.values(), manifest)
+    if write:
+        RunStore(run_dir).write_metrics(metrics_document(manifest, metrics, len(rows), report))
+    return metrics, report
+
+
+def rescore(run_dir: str | Path) -> tuple[Metrics, SuiteReport | None]:
+    """Recompute a run's metrics and suite report from its stored judgments (rewriting metrics.json)."""
+    return score_run(run_dir)
+
+
+def score(run_dir: str | Path) -> Metrics:
+    """Recompute a run's metrics from its stored judgments (and rewrite metrics.json)."""
+    return score_run(run_dir)[0]
+
+
+# --------------------------------------------------------------------------- shared rules
+
+
+def verdicts(js: Sequence[Judgment]) -> list[Winner]:
+    """The un-swapped verdicts of an example's judgments; a failed request is an invalid verdict."""
+    return [j.winner if j.status == "ok" else "invalid" for j in js]
+
+
+def combined_verdict(js: Sequence[Judgment], policy: str) -> Winner:
+    """One example's verdict under a conflict policy (its judgments grouped by :func:`by_example`)."""
+    return combine(policy, verdicts(js))
+
+
+def preference(j: Judgment) -> float:
+    """AlpacaEval's preference for one judgment (1 = response A better, 2 = response B, 1.5 a draw;
+    NaN for an invalid or failed verdict): 1 + the verdict's credit for B."""
+    credit = win_credit(j.winner, j.p_a) if j.status == "ok" else None
+    return np.nan if credit is None else 1.0 + credit
+
+
+# --------------------------------------------------------------------------- headlines
+
+
+def headline_and_categories(metrics: Metrics, report: SuiteReport | None
+                            ) -> tuple[str, Score, dict[str, Score], dict[str, Score]]:
+    """The suite's headline, its per-category scores and the other figures of its row: the
+    published aggregation's headline (with the rows of the table it comes from, in the same
+    column, and the other columns of its own row) when the suite has one, else the pairwise
+    report's headline-policy accuracy and its categories."""
+    if report is not None:
+        for table in report.tables:
+            for row_name, row in table.rows.items():
+                for column, value in row.items():
+                    if value == report.headline:
+                        cats = {name: r[column] for name, r in table.rows.items()
+                                if name != row_name and column in r}
+                        extra = {c: s for c, s in row.items() if c != column}
+                        return report.headline_name, report.headline, cats, extra
+        return report.headline_name, report.headline, {}, {}
+    if isinstance(metrics, PairwiseMetrics):
+        acc = metrics.accuracy[metrics.headline_policy]
+        return f"accuracy ({metrics.headline_policy} policy)", acc.overall, dict(acc.categories), {}
+    raise ConfigError("this run's suite has neither a published aggregation nor a pairwise headline")
+
+
+HEADLINE_RESAMPLES = 200  # each resample reruns the suite's aggregation in Python: fewer than the run report's
+
+
+def headline_interval(rows: Sequence[Judgment], manifest: RunManifest,
+                      n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0) -> Score | None:
+    """The published aggregation's headline with a percentile-bootstrap interval: examples (all
+    their orders together) resampled with replacement and the aggregation rerun on each resample
+    (a drawn example appears as often as it was drawn, under a distinct id). None when the run has
+    no aggregation or no headline."""
+    report = suite_report(rows, manifest)
+    if report is None or report.headline.value is None or not n_resamples:
+        return None
+    groups: dict[str, list[Judgment]] = defaultdict(list)
+    for j in rows:
+        groups[j.example_id].append(j)
+    ids = sorted(groups)
+    draws = resample_indices(len(ids), n_resamples, rng_for(seed, "leaderboard", "headline"))
+    values = np.full(n_resamples, np.nan)
+    for b, draw in enumerate(draws):
+        seen: Counter[int] = Counter()
+        sample: list[Judgment] = []
+        for i in draw.tolist():
+            seen[i] += 1
+            k = seen[i]
+            sample += groups[ids[i]] if k == 1 else [
+                j.model_copy(update={"example_id": f"{j.example_id}~{k}", "request_id": f"{j.request_id}~{k}"})
+                for j in groups[ids[i]]]
+        value = suite_report(sample, manifest)
+        if value is not None and value.headline.value is not None:
+            values[b] = value.headline.value
+    low, high = percentile_interval(values, DEFAULT_LEVEL)
+    return report.headline.model_copy(update={"ci_low": low, "ci_high": high,
+                                              "ci_level": DEFAULT_LEVEL if low is not None else None})
