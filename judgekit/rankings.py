@@ -214,11 +214,16 @@ def alpaca_eval(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepor
     headline = ordered[top]["lc_win_rate"] if top else _score(None, 0)
     counts = {**invalid_counts(rows), "systems": len(tables), "instructions": sr.n_instructions,
               "missing_outputs": missing_total}
+    extra: list[ReportTable] = []
+    if args.get("gold_ranking") and tables:
+        M, names = alpaca_item_scores(sr)
+        extra, more = ranker_tables(M, names, read_gold_ranking(str(args["gold_ranking"])), str(args["gold_ranking"]))
+        notes += more
     return SuiteReport(
         aggregation="alpaca_eval", headline_name=f"length-controlled win rate of the top system ({top})",
         headline=headline,
         tables=(ReportTable(title=f"AlpacaEval leaderboard (against {sr.baseline})", columns=ALPACA_COLUMNS,
-                            rows=ordered),),
+                            rows=ordered), *extra),
         counts=counts, notes=tuple(notes))
 
 
@@ -272,6 +277,8 @@ class ArenaBattles:
         self.style: dict[str, np.ndarray] = {}  # per battle: [system features..., baseline features...]
         self.n_questions: dict[str, int] = {}
         self.dropped: dict[str, int] = {}
+        self.per_question: dict[str, dict[int, float]] = {}  # the mean of each kept question's battles
+        self.n_instructions = sr.n_instructions
         for s in self.systems:
             sc: list[float] = []
             st: list[list[float]] = []
@@ -288,6 +295,7 @@ class ArenaBattles:
                 kept += 1
                 battle = s2 + [1.0 - x for x in s1]
                 sc += battle
+                self.per_question.setdefault(s, {})[k] = float(np.mean(battle))
                 meta = js[0].meta or {}
                 if meta.get("style_a") is not None and meta.get("style_b") is not None:
                     st += [[*map(float, meta["style_b"]), *map(float, meta["style_a"])]] * len(battle)
@@ -404,9 +412,129 @@ def arena_hard(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport
     ordered = dict(sorted(out.items(), key=lambda kv: (kv[1]["score"].value is None, -(kv[1]["score"].value or 0),
                                                        kv[0])))
     top = next((s for s in ordered if s != battles.baseline), None)
+    extra: list[ReportTable] = []
+    if args.get("gold_ranking") and battles.systems:
+        M = np.full((battles.n_instructions, len(battles.systems)), np.nan)
+        for k, s in enumerate(battles.systems):
+            for q, v in battles.per_question.get(s, {}).items():
+                M[q, k] = v
+        path = str(args["gold_ranking"])
+        extra, more = ranker_tables(M, battles.systems, read_gold_ranking(path), path)
+        notes += more
     return SuiteReport(
         aggregation="arena_hard", headline_name=f"Arena-Hard score of the top system ({top})",
         headline=ordered[top]["score"] if top else Score(value=None, n=0),
         tables=(ReportTable(title=f"Arena-Hard leaderboard (against {battles.baseline})", columns=ARENA_COLUMNS,
-                            rows=ordered),),
+                            rows=ordered), *extra),
         counts={**invalid_counts(rows), "systems": len(battles.systems)}, notes=tuple(notes))
+
+
+# ----------------------------------------------------------------------------- the judge as a ranker
+
+
+def read_gold_ranking(path: str) -> dict[str, float]:
+    """A gold system ranking (e.g. Chatbot Arena Elo): a CSV with a system column (``system``, ``model``
+    or ``name``) and a score column (``score``, ``elo``, ``rating`` or ``rank``; a rank is turned into a
+    score, 1 best). Errors name the file, the line and the field."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", path=path) from None
+    if not rows:
+        raise DataError("no rows", path=path)
+    cols = list(rows[0])
+    name_col = next((c for c in ("system", "model", "name") if c in cols), None)
+    score_col = next((c for c in ("score", "elo", "rating", "rank") if c in cols), None)
+    if name_col is None or score_col is None:
+        raise DataError(f"expected a system column (system, model or name) and a score column (score, elo, rating "
+                        f"or rank); found {', '.join(cols)}", path=path, line=1)
+    out: dict[str, float] = {}
+    for line, r in enumerate(rows, start=2):
+        name = (r.get(name_col) or "").strip()
+        if not name:
+            raise DataError("empty", path=path, line=line, field=name_col)
+        if name in out:
+            raise DataError(f"system {name!r} appears twice", path=path, line=line, field=name_col)
+        try:
+            v = float(r.get(score_col) or "")
+        except ValueError:
+            raise DataError(f"not a number: {r.get(score_col)!r}", path=path, line=line, field=score_col) from None
+        out[name] = -v if score_col == "rank" else v
+    return out
+
+
+def ranker_tables(scores: np.ndarray, systems: Sequence[str], gold: Mapping[str, float], where: str,
+                  n_resamples: int = 1000, seed: int = 0) -> tuple[list[ReportTable], list[str]]:
+    """How the judge ranks the systems against a gold ranking (JuStRank, Gera et al. 2025), from its
+    per-item system scores (``scores``: items x systems, NaN where a system has no score for an item):
+    Kendall's tau-b and Spearman's rho of the systems' mean scores with the gold scores, 95 % bootstrap
+    intervals resampling items; pairwise system-order accuracy (the share of system pairs the gold
+    ranking orders that the judge orders the same way); decisiveness (the Beta(alpha, alpha) CDF fitted
+    to the judge's pairwise system win rates against the gold ones, from Elo-scale gold scores); and
+    each system's bias, raw and beyond decisiveness."""
+    from .metrics.ranking import (
+        decisiveness,
+        elo_win_matrix,
+        rank_agreement_bootstrap,
+        score_win_matrix,
+        system_bias,
+    )
+
+    notes: list[str] = []
+    keep = [k for k, s in enumerate(systems) if s in gold]
+    missing = [s for s in systems if s not in gold]
+    if missing:
+        notes.append(f"not in the gold ranking {where}, left out of the comparison: {', '.join(missing)}")
+    names = [systems[k] for k in keep]
+    if len(names) < 3:
+        notes.append(f"judge as ranker: only {len(names)} ranked systems are in the gold ranking (need 3)")
+        return [], notes
+    M = np.asarray(scores, dtype=float)[:, keep]
+    agreement = rank_agreement_bootstrap(M, names, gold, n_resamples=n_resamples, seed=seed)
+    with np.errstate(invalid="ignore"):
+        point = np.nanmean(M, axis=0)
+    g = np.array([gold[s] for s in names])
+    iu, ju = np.triu_indices(len(names), 1)
+    gs = np.sign(g[iu] - g[ju])
+    js = np.sign(point[iu] - point[ju])
+    ordered = gs != 0
+    pair_acc = float(np.mean(js[ordered] == gs[ordered])) if ordered.any() else None
+    J = score_win_matrix(M)
+    G = elo_win_matrix(dict(zip(names, g.tolist(), strict=True)), names)
+    np.fill_diagonal(G, np.nan)
+    dec = decisiveness(J, G)
+    bias = system_bias(J, G, names, dec.alpha)
+
+    def est(e: Any) -> Score:
+        return Score(value=e.value, n=e.n, ci_low=e.ci_low, ci_high=e.ci_high, ci_level=e.ci_level,
+                     higher_is_better=True)
+
+    overall = {"judge ranking": {
+        "kendall_tau": est(agreement.kendall_tau), "spearman": est(agreement.spearman),
+        "pairwise_accuracy": Score(value=None if pair_acc is None else 100 * pair_acc, n=int(ordered.sum()),
+                                   count=int(np.sum(js[ordered] == gs[ordered])), higher_is_better=True),
+        "decisiveness_alpha": Score(value=dec.alpha, n=dec.n_pairs, higher_is_better=None)}}
+    per_system = {s: {"judge_score": Score(value=float(point[k]), n=int(np.isfinite(M[:, k]).sum())),
+                      "gold_score": Score(value=float(g[k]), n=0),
+                      "bias": Score(value=bias[s].raw, n=bias[s].n_opponents, higher_is_better=None),
+                      "bias_beyond_decisiveness": Score(value=bias[s].beyond_decisiveness, n=bias[s].n_opponents,
+                                                        higher_is_better=None)}
+                  for k, s in enumerate(names)}
+    return [ReportTable(title=f"judge as ranker (against {where})",
+                        columns=("kendall_tau", "spearman", "pairwise_accuracy", "decisiveness_alpha"), rows=overall),
+            ReportTable(title="per-system bias (JuStRank)",
+                        columns=("judge_score", "gold_score", "bias", "bias_beyond_decisiveness"),
+                        rows=per_system)], notes
+
+
+def alpaca_item_scores(sr: SystemRows) -> tuple[np.ndarray, list[str]]:
+    """Instructions x systems: the system's preference minus 1 (its credit against the baseline)."""
+    systems = sr.systems()
+    M = np.full((sr.n_instructions, len(systems)), np.nan)
+    for k, s in enumerate(systems):
+        idx, pref, _, _ = sr.instruction_table(s)
+        M[idx, k] = pref - 1.0
+    return M, systems
