@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .metrics.agreement import cohen_kappa
-from .metrics.pairwise import Score
+from .metrics.interval import Score
 from .types import Frozen, Judgment, Winner
 
 # ----------------------------------------------------------------------------- report model

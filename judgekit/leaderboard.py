@@ -36,12 +36,14 @@ import numpy as np
 
 from .errors import ConfigError, DataError
 from .manifest import ManifestMismatchError, StoredRun, check_runs, data_identity, discover_runs, runs_folder
-from .metrics.pairwise import PairwiseMetrics, Score
+from .metrics.interval import Score
+from .metrics.pairwise import PairwiseMetrics
 from .metrics.winrate import head_to_head
 from .rankings import SYSTEM_AGGREGATIONS
 from .scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
 from .suites import SuiteSpec, load_suite
 from .types import Frozen, Judgment
+from .views.format import digits_for, num, with_ci
 
 __all__ = ["FORMATS", "Leaderboard", "LeaderboardConfig", "ManifestMismatchError", "StoredRun", "build_leaderboard",
            "check_runs", "data_identity", "discover_runs", "render", "runs_folder", "table_rows",
@@ -74,15 +76,6 @@ class LeaderboardConfig(Frozen):
     prices: dict[str, Price] = {}  # judge name -> price, for the dollar column
 
 
-class Cell(Frozen):
-    """A number with its interval (percent for rates)."""
-
-    value: float | None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    n: int | None = None
-
-
 class JudgeRow(Frozen):
     split: str | None
     rank: int
@@ -90,12 +83,12 @@ class JudgeRow(Frozen):
     template: str | None
     source: str  # "run" (judged by judgekit, replay included) or "import:<format>"
     run_id: str
-    headline: Cell
-    categories: dict[str, Cell]
-    also: dict[str, Cell] = {}  # the other figures of the headline's row in the suite's published table
-    swap_consistency: Cell | None
-    position_preference: Cell | None
-    invalid_rate: Cell | None
+    headline: Score
+    categories: dict[str, Score]
+    also: dict[str, Score] = {}  # the other figures of the headline's row in the suite's published table
+    swap_consistency: Score | None
+    position_preference: Score | None
+    invalid_rate: Score | None
     n_examples: int
     prompt_tokens: int | None
     completion_tokens: int | None
@@ -112,7 +105,7 @@ class WinRateRow(Frozen):
     run_id: str
     win_rate: float | None
     standard_error: float | None
-    lc_win_rate: Cell | None
+    lc_win_rate: Score | None
     discrete_win_rate: float | None
     n_wins: int
     n_wins_base: int
@@ -159,10 +152,11 @@ def _round(x: float | None) -> float | None:
     return round(float(x), DECIMALS) + 0.0  # + 0.0: no negative zero
 
 
-def cell(score: Score | None) -> Cell | None:
+def cell(score: Score | None) -> Score | None:
+    """A leaderboard cell: the value, its interval and n, rounded to the leaderboard's decimals."""
     if score is None:
         return None
-    return Cell(value=_round(score.value), ci_low=_round(score.ci_low), ci_high=_round(score.ci_high), n=score.n)
+    return Score(value=_round(score.value), ci_low=_round(score.ci_low), ci_high=_round(score.ci_high), n=score.n)
 
 
 def _sum_or_none(values: Iterable[int | None]) -> int | None:
@@ -190,8 +184,8 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
     return headline_name, JudgeRow(
         split=run.split, rank=0, judge=run.judge, template=run.template,
         source=f"import:{run.imported}" if run.imported else "run", run_id=run.run_id,
-        headline=cell(headline) or Cell(value=None), categories={k: cell(v) or Cell(value=None) for k, v in cats.items()},
-        also={k: cell(v) or Cell(value=None) for k, v in extra.items()},
+        headline=cell(headline) or Score(value=None, n=0), categories={k: cell(v) or Score(value=None, n=0) for k, v in cats.items()},
+        also={k: cell(v) or Score(value=None, n=0) for k, v in extra.items()},
         swap_consistency=cell(pairwise.swap_consistency) if pairwise else None,
         position_preference=cell(pairwise.position_preference) if pairwise else None,
         invalid_rate=cell(metrics.invalid_rate), n_examples=metrics.n_examples,
@@ -206,7 +200,7 @@ def preferences(rows: Iterable[Judgment]) -> np.ndarray:
     return np.asarray([preference(j) for j in rows], dtype=float)
 
 
-def lc_win_rate(preference: np.ndarray, len_model: np.ndarray, len_baseline: np.ndarray) -> Cell | None:
+def lc_win_rate(preference: np.ndarray, len_model: np.ndarray, len_baseline: np.ndarray) -> Score | None:
     """AlpacaEval's length-controlled win rate (percent, with its percentile-bootstrap interval) from
     ``judgekit.metrics.ranking``, where the inputs allow it (at least 3 valid preferences with both
     lengths, and lengths that differ); None otherwise."""
@@ -219,8 +213,7 @@ def lc_win_rate(preference: np.ndarray, len_model: np.ndarray, len_baseline: np.
         lc = length_controlled_win_rate(preference, len_model, len_baseline)
     except DataError:
         return None
-    e = lc.lc_win_rate
-    return Cell(value=_round(e.value), ci_low=_round(e.ci_low), ci_high=_round(e.ci_high), n=e.n)
+    return cell(lc.lc_win_rate)
 
 
 def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()
@@ -422,25 +415,6 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
 # --------------------------------------------------------------------------- rendering
 
 
-RATIOS = {"kappa", "pearson", "spearman", "kendall_tau", "mean_abs_error"}  # shown with four decimals
-
-
-def _num(x: float | int | None, digits: int = 2) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, int):
-        return str(x)
-    return f"{x:.{digits}f}"
-
-
-def _with_ci(c: Cell | None, digits: int = 2) -> str:
-    if c is None or c.value is None:
-        return "-"
-    if c.ci_low is None or c.ci_high is None:
-        return _num(c.value, digits)
-    return f"{c.value:.{digits}f} [{c.ci_low:.{digits}f}, {c.ci_high:.{digits}f}]"
-
-
 def _tokens(row: JudgeRow) -> str:
     if row.prompt_tokens is None and row.completion_tokens is None:
         return "-"
@@ -455,9 +429,9 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, li
                   "discrete win rate", "n_wins", "n_wins_base", "n_draws", "n_total", "avg length", "date"]
         for r in board.models:
             out.append((r.annotator, [str(r.rank), r.model + (" (!)" if r.mismatch else ""), r.annotator,
-                                      _num(r.win_rate), _num(r.standard_error), _with_ci(r.lc_win_rate),
-                                      _num(r.discrete_win_rate), str(r.n_wins), str(r.n_wins_base),
-                                      str(r.n_draws), str(r.n_total), _num(r.avg_length, 1), r.date]))
+                                      num(r.win_rate), num(r.standard_error), with_ci(r.lc_win_rate),
+                                      num(r.discrete_win_rate), str(r.n_wins), str(r.n_wins_base),
+                                      str(r.n_draws), str(r.n_total), num(r.avg_length, 1), r.date]))
         return header, out
     header = ["rank", "judge", "template", f"{board.headline_name} [95% CI]", *board.also_names,
               *board.category_names,
@@ -465,12 +439,12 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, li
               "cost ($)", "date"]
     for j in board.judges:
         out.append((j.split, [str(j.rank), j.judge + (" (!)" if j.mismatch else ""), str(j.template or "-"),
-                              _with_ci(j.headline), *[_with_ci(j.also.get(c), 4 if c in RATIOS else 2)
+                              with_ci(j.headline), *[with_ci(j.also.get(c), digits_for(c))
                                                       for c in board.also_names],
-                              *[_with_ci(j.categories.get(c)) for c in board.category_names],
-                              _with_ci(j.swap_consistency), _with_ci(j.position_preference),
-                              _with_ci(j.invalid_rate), str(j.n_examples), _tokens(j), _num(j.judge_seconds, 1),
-                              _num(j.cost_usd, 2), j.date]))
+                              *[with_ci(j.categories.get(c)) for c in board.category_names],
+                              with_ci(j.swap_consistency), with_ci(j.position_preference),
+                              with_ci(j.invalid_rate), str(j.n_examples), _tokens(j), num(j.judge_seconds, 1),
+                              num(j.cost_usd, 2), j.date]))
     return header, out
 
 
@@ -520,7 +494,7 @@ def render_markdown(board: Leaderboard) -> str:
 
 
 def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
-    def trio(prefix: str, c: Cell | None) -> list[Any]:
+    def trio(prefix: str, c: Score | None) -> list[Any]:
         return [None, None, None] if c is None else [c.value, c.ci_low, c.ci_high]
 
     def trio_names(prefix: str) -> list[str]:
@@ -566,8 +540,21 @@ def render_csv(board: Leaderboard) -> str:
     return buf.getvalue()
 
 
+def _cells(obj: Any) -> Any:
+    """The board's JSON with each score written as a cell (value, interval, n)."""
+    if isinstance(obj, Score):
+        return obj.brief()
+    if isinstance(obj, Frozen):
+        return {k: _cells(getattr(obj, k)) for k in type(obj).model_fields}
+    if isinstance(obj, dict):
+        return {k: _cells(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_cells(v) for v in obj]
+    return obj
+
+
 def render_json(board: Leaderboard) -> str:
-    return json.dumps(board.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(_cells(board), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 HTML_STYLE = """

@@ -30,11 +30,13 @@ import numpy as np
 from .aggregations import SuiteReport
 from .errors import ConfigError, JudgekitError, MissingDependencyError
 from .manifest import RunManifest, require_manifest
-from .metrics.pairwise import PairwiseMetrics, Score
+from .metrics.interval import Score
+from .metrics.pairwise import PairwiseMetrics
 from .metrics.stats import wilson_interval
 from .scoring import by_example, combined_verdict, score_rows, suite_report, win_credit
 from .store import JUDGMENTS, read_judgments
 from .types import Example, Frozen, Judgment, PairExample
+from .views.format import html_with_ci as _fmt
 
 log = logging.getLogger(__name__)
 
@@ -315,18 +317,6 @@ def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _fmt(s: Score | None, digits: int = 2) -> str:
-    if s is None or s.value is None:
-        return "-"
-    text = f"{s.value:.{digits}f}"
-    lo, hi = s.ci_low, s.ci_high
-    if lo is not None and hi is not None:
-        text += f" <span class=ci>[{lo:.{digits}f}, {hi:.{digits}f}]</span>"
-    if s.p_value is not None:  # a test against the neutral value (50 % for a preference)
-        text += f" <span class=ci>p = {s.p_value:.2g}</span>"
-    return text
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], text_columns: int = 1) -> str:
     """A table; cells are HTML already escaped by the caller. The first ``text_columns`` columns are
     text (left-aligned), the others numbers."""
@@ -345,12 +335,11 @@ def _img(uri: str | None, alt: str, missing: str) -> str:
 
 
 def _soft(run: LoadedRun, name: str) -> Score | None:
-    """A soft-verdict calibration figure (Brier, ECE) as a Score, when the run has soft verdicts."""
+    """A soft-verdict calibration figure (Brier, ECE), when the run has soft verdicts."""
     soft = run.pairwise.soft_calibration if run.pairwise is not None else None
     if soft is None:
         return None
-    est = soft.brier if name == "brier" else soft.ece
-    return Score(value=est.value, n=est.n, ci_low=est.ci_low, ci_high=est.ci_high, higher_is_better=False)
+    return soft.brier if name == "brier" else soft.ece
 
 
 def headline_rows(runs: Sequence[LoadedRun]) -> list[list[str]]:
@@ -537,9 +526,7 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
         out.append(_img(plot_rankings(r, ranked), "win rate against the baseline with 95% bootstrap intervals "
                         "(clustered by item)", ""))
         out.append(_table(["system", "win rate %", "n"],
-                          [[_esc(k), _fmt(Score(value=None if e.value is None else 100 * e.value, n=e.n,
-                                                ci_low=None if e.ci_low is None else 100 * e.ci_low,
-                                                ci_high=None if e.ci_high is None else 100 * e.ci_high)),
+                          [[_esc(k), _fmt(e.scaled(100)),
                             str(e.n)] for k, e in ranked.items()]))
     if not ranked_any:
         out.append("<h2>System rankings</h2><p class=\"note\">This suite ranks no systems (it has gold labels, "

@@ -17,7 +17,8 @@ import numpy as np
 from .aggregations import PointwiseMetrics, SuiteReport, aggregate, by_example, pointwise_metrics
 from .errors import ConfigError
 from .manifest import RunManifest, require_manifest
-from .metrics.pairwise import PairwiseMetrics, Score, pairwise_metrics
+from .metrics.interval import Score
+from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .protocols import combine, win_credit
 from .store import JUDGMENTS, RunStore, read_judgments

@@ -38,6 +38,7 @@ from .scoring import by_example, combined_verdict, verdicts
 from .store import JUDGMENTS, read_judgments
 from .suites import load_suite
 from .types import Frozen, JudgeConfig, Judgment, RunConfig
+from .views.format import num
 
 Status = Literal["pass", "fail", "n/a"]
 
@@ -318,19 +319,13 @@ def validate(config: ValidateConfig, run_judge: RunJudge, progress_factory: Any 
 # --------------------------------------------------------------------------- output
 
 
-def _f(x: float | None, digits: int = 2, sign: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-
-
 def verdict_rows(result: ValidationResult) -> list[list[str]]:
     rows = []
     for s in result.suites:
         for c in s.checks:
-            ci = f"[{_f(c.ci_low, sign=True)}, {_f(c.ci_high, sign=True)}]" if c.ci_low is not None else ""
-            rows.append([f"{s.suite}/{s.split}", c.metric, c.scope, _f(c.baseline), _f(c.candidate),
-                         f"{_f(c.difference, sign=True)} {ci}".strip(), "-" if c.p_value is None else f"{c.p_value:.3g}",
+            ci = f"[{num(c.ci_low, sign=True)}, {num(c.ci_high, sign=True)}]" if c.ci_low is not None else ""
+            rows.append([f"{s.suite}/{s.split}", c.metric, c.scope, num(c.baseline), num(c.candidate),
+                         f"{num(c.difference, sign=True)} {ci}".strip(), "-" if c.p_value is None else f"{c.p_value:.3g}",
                          str(c.n), c.status.upper(), c.reason])
     return rows
 

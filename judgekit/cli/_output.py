@@ -6,30 +6,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ..aggregations import PointwiseMetrics, SuiteReport
-from ..metrics.pairwise import PairwiseMetrics, Score
-
-
-def _fmt(s: Score | None, digits: int = 2) -> str:
-    if s is None or s.value is None:
-        return "-"
-    return f"{s.value:.{digits}f}"
-
-
-def _ci(s: Score | None, digits: int = 2) -> str:
-    if s is None or s.ci_low is None or s.ci_high is None:
-        return ""
-    return f"[{s.ci_low:.{digits}f}, {s.ci_high:.{digits}f}]"
-
-
-def _with_ci(s: Score | None, digits: int = 2) -> str:
-    ci = _ci(s, digits)
-    return f"{_fmt(s, digits)} {ci}" if ci else _fmt(s, digits)
-
-
-def _ci_short(s: Score | None) -> str:
-    if s is None or s.ci_low is None or s.ci_high is None:
-        return ""
-    return f"{s.ci_low:.1f}-{s.ci_high:.1f}"
+from ..metrics.pairwise import PairwiseMetrics
+from ..views.format import ci_short as _ci_short
+from ..views.format import digits_for, interval, num
+from ..views.format import value as _fmt
+from ..views.format import with_ci as _with_ci
 
 
 def metrics_table(m: PairwiseMetrics, title: str, width: int = 80) -> Table:
@@ -76,8 +57,8 @@ def print_metrics(m: PairwiseMetrics, title: str, console: Console | None = None
     if m.soft_calibration is not None:
         sc = m.soft_calibration
         other.add_row("soft verdicts: Brier / ECE",
-                      f"{_num(sc.brier.value)} {_ci_est(sc.brier.ci_low, sc.brier.ci_high)} / "
-                      f"{_num(sc.ece.value)} {_ci_est(sc.ece.ci_low, sc.ece.ci_high)}  (n = {sc.n})")
+                      f"{num(sc.brier.value, 4)} {interval(sc.brier, 4)} / "
+                      f"{num(sc.ece.value, 4)} {interval(sc.ece, 4)}  (n = {sc.n})")
     if m.bootstrap is not None and m.bootstrap.n_resamples:
         other.add_row("[dim]intervals[/dim]",
                       f"[dim]{m.bootstrap.method} bootstrap, {m.bootstrap.n_resamples} resamples of "
@@ -86,16 +67,6 @@ def print_metrics(m: PairwiseMetrics, title: str, console: Console | None = None
         other.add_row("[red]failed requests[/red]",
                       f"[red]{m.n_failed}: rerun the same command to retry them[/red]")
     console.print(other)
-
-
-RATIO_COLUMNS = {"kappa", "pearson", "spearman", "kendall_tau", "mean_abs_error"}
-
-
-def _fmt_value(s: Score | None, column: str = "") -> str:
-    """Percentages with two decimals; ratios (kappa, correlations, errors) with four."""
-    if s is None or s.value is None:
-        return "-"
-    return f"{s.value:.4f}" if column in RATIO_COLUMNS else f"{s.value:.2f}"
 
 
 def print_pointwise(m: PointwiseMetrics, title: str, console: Console | None = None) -> None:
@@ -124,11 +95,11 @@ def print_report(report: SuiteReport, title: str, console: Console | None = None
         t.add_column("n", justify="right")
         for name, row in table.rows.items():
             n = max((s.n for s in row.values()), default=0)
-            t.add_row(name, *[_fmt_value(row.get(c), c) for c in table.columns], str(n))
+            t.add_row(name, *[_fmt(row.get(c), digits_for(c)) for c in table.columns], str(n))
         console.print(t)
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     headline_column = "pearson" if report.aggregation == "pointwise" else ""
-    console.print(f"[bold]{report.headline_name}: {_fmt_value(report.headline, headline_column)}[/bold]   ({counts})")
+    console.print(f"[bold]{report.headline_name}: {_fmt(report.headline, digits_for(headline_column))}[/bold]   ({counts})")
     for note in report.notes:
         console.print(f"note: {note}")
 
@@ -142,11 +113,3 @@ def print_run(metrics: PairwiseMetrics | PointwiseMetrics, report: SuiteReport |
         print_metrics(metrics, title, console)
     if report is not None:
         print_report(report, title, console)
-
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.4f}"
-
-
-def _ci_est(lo: float | None, hi: float | None) -> str:
-    return "" if lo is None or hi is None else f"[{lo:.4f}, {hi:.4f}]"

@@ -18,11 +18,11 @@ from typing import Literal
 import numpy as np
 
 from ..types import Frozen
+from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
-    Estimate,
     bootstrap_sums,
     cluster_sums,
     compress_rows,
@@ -346,11 +346,11 @@ class ClassificationReport(Frozen):
     labels: list[str]
     n: int
     n_invalid: int
-    accuracy: Estimate
-    macro_precision: Estimate
-    macro_recall: Estimate
-    macro_f1: Estimate
-    cohen_kappa: Estimate
+    accuracy: Score
+    macro_precision: Score
+    macro_recall: Score
+    macro_f1: Score
+    cohen_kappa: Score
     per_class: dict[str, ClassReport]
 
 
@@ -404,9 +404,9 @@ def classification_report(y_true: Labels, y_pred: Labels, labels: Sequence[objec
     reps = stats_of(boot) if n_resamples else None
     n = int(keep.sum())
 
-    def est(name: str) -> Estimate:
+    def est(name: str) -> Score:
         lo, hi = percentile_interval(reps[name], level) if reps is not None else (None, None)
-        return Estimate(value=finite_or_none(point[name][0]), n=n, ci_low=lo, ci_high=hi,
+        return Score(value=finite_or_none(point[name][0]), n=n, ci_low=lo, ci_high=hi,
                         ci_level=level if lo is not None else None,
                         method="percentile-bootstrap" if lo is not None else None)
 

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..types import Frozen
+from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
-    Estimate,
     binomial_test,
     bootstrap_rows,
     logistic_regression,
@@ -46,13 +46,13 @@ def position_preference(shown: Verdicts) -> tuple[float, int]:
     return float((s[decisive] == "A").mean()), n
 
 
-def _share_estimate(k: int, n: int, level: float, p0: float = 0.5) -> Estimate:
+def _share_estimate(k: int, n: int, level: float, p0: float = 0.5) -> Score:
     lo, hi = wilson_interval(k, n, level)
-    return Estimate(value=k / n if n else None, n=n, ci_low=lo, ci_high=hi, ci_level=level, method="wilson",
+    return Score(value=k / n if n else None, n=n, ci_low=lo, ci_high=hi, ci_level=level, method="wilson",
                     p_value=binomial_test(k, n, p0) if n else None)
 
 
-def position_preference_test(shown: Verdicts, level: float = DEFAULT_LEVEL) -> Estimate:
+def position_preference_test(shown: Verdicts, level: float = DEFAULT_LEVEL) -> Score:
     """Position preference with a Wilson interval and an exact binomial test against 0.5.
 
     The test treats decisive verdicts as independent; when both orders of each pair are
@@ -76,9 +76,9 @@ class LengthBias(Frozen):
     labels, the baseline a judge without length bias would match.
     """
 
-    prefer_longer: Estimate
-    slope: Estimate | None
-    gold_prefer_longer: Estimate | None = None
+    prefer_longer: Score
+    slope: Score | None
+    gold_prefer_longer: Score | None = None
 
 
 def length_bias(winner: Verdicts, len_a: Sequence[float] | np.ndarray, len_b: Sequence[float] | np.ndarray,
@@ -104,7 +104,7 @@ def length_bias(winner: Verdicts, len_a: Sequence[float] | np.ndarray, len_b: Se
         fit = logistic_regression(X, y)
         b, se = float(fit.coef[1]), float(fit.se[1])
         lo, hi = normal_interval(b, se, level)
-        slope = Estimate(value=b, n=int(x.size), ci_low=lo, ci_high=hi, ci_level=level, method="wald",
+        slope = Score(value=b, n=int(x.size), ci_low=lo, ci_high=hi, ci_level=level, method="wald",
                          p_value=float(fit.wald_p()[1]))
     gold_est = None
     if gold is not None:
@@ -126,11 +126,11 @@ class SelfPreference(Frozen):
     ``other_when_gold_own`` are the two error rates whose asymmetry is the bias.
     """
 
-    own_win_rate: Estimate
-    gold_own_win_rate: Estimate | None = None
-    excess: Estimate | None = None
-    own_when_gold_other: Estimate | None = None
-    other_when_gold_own: Estimate | None = None
+    own_win_rate: Score
+    gold_own_win_rate: Score | None = None
+    excess: Score | None = None
+    own_when_gold_other: Score | None = None
+    other_when_gold_own: Score | None = None
 
 
 def self_preference(winner: Verdicts, system_a: Sequence[str], system_b: Sequence[str], judge_system: str,

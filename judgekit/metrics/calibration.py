@@ -32,11 +32,11 @@ import numpy as np
 
 from ..errors import DataError
 from ..types import Frozen
+from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
-    Estimate,
     bootstrap_sums,
     finite_or_none,
     percentile_interval,
@@ -304,8 +304,8 @@ class SoftCalibration(Frozen):
     (bins fixed on the full data), and the reliability diagram."""
 
     n: int
-    brier: Estimate
-    ece: Estimate
+    brier: Score
+    ece: Score
     reliability: ReliabilityDiagram
 
 
@@ -339,9 +339,9 @@ def soft_calibration(prob: Floats, outcome: Floats, *, n_bins: int = 10,
     ece_v = float(_ece_from_sums(total[:, :3 * n_bins], n_bins)[0])
     brier_v = float(total[0, 3 * n_bins] / total[0, 3 * n_bins + 1])
 
-    def est(v: float, reps: np.ndarray) -> Estimate:
+    def est(v: float, reps: np.ndarray) -> Score:
         lo, hi = percentile_interval(reps, level) if n_resamples else (None, None)
-        return Estimate(value=finite_or_none(v), n=n, ci_low=lo, ci_high=hi,
+        return Score(value=finite_or_none(v), n=n, ci_low=lo, ci_high=hi,
                         ci_level=level if lo is not None else None,
                         method="percentile-bootstrap" if lo is not None else None)
 

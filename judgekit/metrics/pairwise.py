@@ -31,6 +31,7 @@ from ..protocols import POLICIES, combine
 from ..types import Frozen, Judgment
 from .agreement import kappa_from_confusion
 from .calibration import SoftCalibration, soft_calibration
+from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
@@ -43,30 +44,6 @@ from .stats import (
     ratio,
     rng_for,
 )
-
-
-class Score(Frozen):
-    """One reported number.
-
-    ``n`` is what the number is over (examples for accuracy, judgments for rates, decisive
-    verdicts for preferences); ``count`` the numerator where the value is a share;
-    ``n_invalid`` the invalid or failed verdicts within the number's scope; ``ci_low`` and
-    ``ci_high`` the bootstrap interval at ``ci_level``, on the value's own scale; ``p_value``
-    a two-sided test against the neutral value where one applies (50 % for a preference:
-    exact binomial with one verdict per example, cluster-robust Wald with both orders), and
-    ``p_adjusted`` the same after a multiple-comparison adjustment across categories.
-    """
-
-    value: float | None
-    n: int
-    count: int | None = None  # numerator where the value is a share (correct, consistent, ...)
-    higher_is_better: bool | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    ci_level: float | None = None
-    n_invalid: int | None = None
-    p_value: float | None = None
-    p_adjusted: float | None = None
 
 
 class PolicyAccuracy(Frozen):

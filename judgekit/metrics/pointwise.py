@@ -18,11 +18,11 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
-    Estimate,
     finite_or_none,
     percentile_interval,
     wilson_interval,
@@ -164,7 +164,7 @@ def _bootstrap(fn: Callable[[np.ndarray, np.ndarray], float], a: np.ndarray, b: 
 
 
 def _correlation(name: str, x: Numbers, y: Numbers, ci: CIMethod, level: float, n_resamples: int, seed: int,
-                 cluster: Sequence[object] | np.ndarray | None) -> Estimate:
+                 cluster: Sequence[object] | np.ndarray | None) -> Score:
     a0 = np.asarray(x, dtype=float)
     b0 = np.asarray(y, dtype=float)
     if a0.shape != b0.shape:
@@ -200,7 +200,7 @@ def _correlation(name: str, x: Numbers, y: Numbers, ci: CIMethod, level: float, 
         lo, hi = _bootstrap(value, a, b, codes, n_resamples, seed, level) if n >= 3 else (None, None)
     else:
         lo = hi = None
-    return Estimate(value=finite_or_none(r), n=n, ci_low=lo, ci_high=hi,
+    return Score(value=finite_or_none(r), n=n, ci_low=lo, ci_high=hi,
                     ci_level=level if lo is not None else None,
                     method=None if lo is None else ("fisher-z" if ci == "fisher" else "percentile-bootstrap"),
                     p_value=finite_or_none(p))
@@ -208,7 +208,7 @@ def _correlation(name: str, x: Numbers, y: Numbers, ci: CIMethod, level: float, 
 
 def pearson(x: Numbers, y: Numbers, *, ci: CIMethod = "fisher", level: float = DEFAULT_LEVEL,
             n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-            cluster: Sequence[object] | np.ndarray | None = None) -> Estimate:
+            cluster: Sequence[object] | np.ndarray | None = None) -> Score:
     """Pearson's r with a two-sided p-value (t test with n - 2 df) and an interval.
     Pairs where either value is missing (NaN) are left out."""
     return _correlation("pearson", x, y, ci, level, n_resamples, seed, cluster)
@@ -216,14 +216,14 @@ def pearson(x: Numbers, y: Numbers, *, ci: CIMethod = "fisher", level: float = D
 
 def spearman(x: Numbers, y: Numbers, *, ci: CIMethod = "fisher", level: float = DEFAULT_LEVEL,
              n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-             cluster: Sequence[object] | np.ndarray | None = None) -> Estimate:
+             cluster: Sequence[object] | np.ndarray | None = None) -> Score:
     """Spearman's rho (Pearson's r of average ranks), p-value from the t approximation."""
     return _correlation("spearman", x, y, ci, level, n_resamples, seed, cluster)
 
 
 def kendall(x: Numbers, y: Numbers, *, ci: CIMethod = "fisher", level: float = DEFAULT_LEVEL,
             n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-            cluster: Sequence[object] | np.ndarray | None = None) -> Estimate:
+            cluster: Sequence[object] | np.ndarray | None = None) -> Score:
     """Kendall's tau-b (ties corrected), O(n log^2 n), with the asymptotic p-value."""
     return _correlation("kendall", x, y, ci, level, n_resamples, seed, cluster)
 
@@ -240,7 +240,7 @@ def spearman_rho(x: Numbers, y: Numbers) -> float:
 
 
 def likert_agreement(judge: Numbers, human: Numbers, *, tolerance: float = 1.0,
-                     level: float = DEFAULT_LEVEL) -> tuple[Estimate, Estimate]:
+                     level: float = DEFAULT_LEVEL) -> tuple[Score, Score]:
     """Exact-match and within-``tolerance`` (within-one) agreement of judge and human scores
     on a Likert scale, each a share with a Wilson interval. Missing (NaN) pairs are left out."""
     a, b = _pair(judge, human)
@@ -248,8 +248,8 @@ def likert_agreement(judge: Numbers, human: Numbers, *, tolerance: float = 1.0,
     exact = int(np.sum(a == b))
     near = int(np.sum(np.abs(a - b) <= tolerance + 1e-12))
 
-    def est(k: int) -> Estimate:
+    def est(k: int) -> Score:
         lo, hi = wilson_interval(k, n, level)
-        return Estimate(value=k / n if n else None, n=n, ci_low=lo, ci_high=hi, ci_level=level, method="wilson")
+        return Score(value=k / n if n else None, n=n, ci_low=lo, ci_high=hi, ci_level=level, method="wilson")
 
     return est(exact), est(near)

@@ -42,13 +42,13 @@ from scipy import optimize, sparse, special, stats
 
 from ..errors import DataError
 from ..types import Frozen
+from .interval import Score
 from .pointwise import kendall_tau, spearman_rho
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     PARALLEL_MIN_DRAWS,
-    Estimate,
     bootstrap_rows,
     bootstrap_sums,
     compress_rows,
@@ -89,7 +89,7 @@ def outcome_scores(winners: Sequence[str] | Floats) -> np.ndarray:
 
 def win_rates(system: Names, outcome: Sequence[str] | Floats, *, item: Sequence[object] | None = None,
               n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-              level: float = DEFAULT_LEVEL) -> dict[str, Estimate]:
+              level: float = DEFAULT_LEVEL) -> dict[str, Score]:
     """Each system's win rate against a common baseline (in [0, 1], a tie half a win).
 
     ``outcome`` is the system's result in each game (1, 0.5, 0, or A/B/tie with the system
@@ -101,7 +101,7 @@ def win_rates(system: Names, outcome: Sequence[str] | Floats, *, item: Sequence[
     if sys_arr.shape != y.shape:
         raise ValueError("system and outcome must have the same length")
     items = None if item is None else np.asarray(item, dtype=object)
-    out: dict[str, Estimate] = {}
+    out: dict[str, Score] = {}
     for name in sorted(set(sys_arr.tolist()), key=str):
         m = (sys_arr == name) & np.isfinite(y)
         rows = np.column_stack([np.rint(2 * y[m]).astype(np.int64), np.full(int(m.sum()), 2, dtype=np.int64)])
@@ -119,10 +119,10 @@ class BTResult(Frozen):
     """Bradley-Terry ratings (Elo scale) with bootstrap intervals."""
 
     systems: list[str]
-    ratings: dict[str, Estimate]
-    win_rate_vs_baseline: dict[str, Estimate] | None = None  # in [0, 1]
+    ratings: dict[str, Score]
+    win_rate_vs_baseline: dict[str, Score] | None = None  # in [0, 1]
     baseline: str | None = None
-    coefficients: dict[str, Estimate] = {}  # covariates (style control), in log-odds per unit
+    coefficients: dict[str, Score] = {}  # covariates (style control), in log-odds per unit
     n_battles: int
     n_dropped: int = 0  # battles with an invalid outcome
     n_resamples: int
@@ -404,9 +404,9 @@ def bradley_terry(model_a: Names, model_b: Names, outcome: Sequence[str] | Float
     ratings_hat = _to_ratings(theta_hat, scale, base, init, anchor_idx)[0]
     ratings_s = None if samples_theta is None else _to_ratings(samples_theta, scale, base, init, anchor_idx)
 
-    def est(value: float, samples: np.ndarray | None, n: int) -> Estimate:
+    def est(value: float, samples: np.ndarray | None, n: int) -> Score:
         lo, hi = percentile_interval(samples, level) if samples is not None else (None, None)
-        return Estimate(value=finite_or_none(value), n=n, ci_low=lo, ci_high=hi,
+        return Score(value=finite_or_none(value), n=n, ci_low=lo, ci_high=hi,
                         ci_level=level if lo is not None else None,
                         method="percentile-bootstrap" if lo is not None else None)
 
@@ -422,7 +422,7 @@ def bradley_terry(model_a: Names, model_b: Names, outcome: Sequence[str] | Float
 
         wr = {s: est(float(win_p(ratings_hat, k)), None if ratings_s is None else win_p(ratings_s, k),
                      int(games[k])) for k, s in enumerate(systems)}
-    coefs: dict[str, Estimate] = {}
+    coefs: dict[str, Score] = {}
     if Z is not None:
         names = list(covariate_names) if covariate_names is not None else [f"z{k}" for k in range(Z.shape[1])]
         coefs = {nm: est(float(coef_hat[k]), None if coef_samples is None else coef_samples[:, k], int(ia.size))
@@ -460,16 +460,16 @@ class RankAgreement(Frozen):
     (over the systems both have), with bootstrap intervals when computed."""
 
     systems: list[str]
-    kendall_tau: Estimate
-    spearman: Estimate
+    kendall_tau: Score
+    spearman: Score
 
 
 def rank_agreement(judge: Mapping[str, float], gold: Mapping[str, float]) -> RankAgreement:
     common = sorted(set(judge) & set(gold))
     x = np.array([judge[s] for s in common], dtype=float)
     g = np.array([gold[s] for s in common], dtype=float)
-    return RankAgreement(systems=common, kendall_tau=Estimate(value=finite_or_none(kendall_tau(x, g)), n=len(common)),
-                         spearman=Estimate(value=finite_or_none(spearman_rho(x, g)), n=len(common)))
+    return RankAgreement(systems=common, kendall_tau=Score(value=finite_or_none(kendall_tau(x, g)), n=len(common)),
+                         spearman=Score(value=finite_or_none(spearman_rho(x, g)), n=len(common)))
 
 
 def kendall_tau_batch(X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -507,9 +507,9 @@ def rank_agreement_from_samples(point: np.ndarray, samples: np.ndarray | None, s
     tau = kendall_tau(p, g)
     rho = spearman_rho(p, g)
 
-    def est(v: float, reps: np.ndarray | None) -> Estimate:
+    def est(v: float, reps: np.ndarray | None) -> Score:
         lo, hi = percentile_interval(reps, level) if reps is not None else (None, None)
-        return Estimate(value=finite_or_none(v), n=len(names), ci_low=lo, ci_high=hi,
+        return Score(value=finite_or_none(v), n=len(names), ci_low=lo, ci_high=hi,
                         ci_level=level if lo is not None else None,
                         method="percentile-bootstrap" if lo is not None else None)
 
@@ -631,8 +631,8 @@ def system_bias(judge_win: np.ndarray, gold_win: np.ndarray, systems: Sequence[s
 
 
 class LengthControlled(Frozen):
-    win_rate: Estimate  # plain win rate, percent
-    lc_win_rate: Estimate  # length-controlled, percent
+    win_rate: Score  # plain win rate, percent
+    lc_win_rate: Score  # length-controlled, percent
     length_coef: float  # GLM coefficient of tanh(standardised length difference)
     n: int
     n_dropped: int
@@ -702,6 +702,6 @@ def length_controlled_win_rate(preference: Floats, len_model: Floats, len_baseli
     method = "percentile-bootstrap" if n_resamples else None
     lvl = level if n_resamples else None
     return LengthControlled(
-        win_rate=Estimate(value=wr, n=n, ci_low=wr_lo, ci_high=wr_hi, ci_level=lvl, method=method),
-        lc_win_rate=Estimate(value=lc, n=n, ci_low=lc_lo, ci_high=lc_hi, ci_level=lvl, method=method),
+        win_rate=Score(value=wr, n=n, ci_low=wr_lo, ci_high=wr_hi, ci_level=lvl, method=method),
+        lc_win_rate=Score(value=lc, n=n, ci_low=lc_lo, ci_high=lc_hi, ci_level=lvl, method=method),
         length_coef=float(fit.coef[1]), n=n, n_dropped=n_dropped)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 import numpy as np
 
 from ..types import Frozen
+from .interval import Score
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -42,18 +43,6 @@ DEFAULT_LEVEL = 0.95
 DEFAULT_SEED = 0
 
 ArrayLike = Sequence[float] | Sequence[int] | Sequence[bool] | np.ndarray
-
-
-class Estimate(Frozen):
-    """A number with its sample size and, where computed, a confidence interval."""
-
-    value: float | None
-    n: int
-    ci_low: float | None = None
-    ci_high: float | None = None
-    ci_level: float | None = None
-    method: str | None = None  # how the interval was made: percentile-bootstrap, wilson, fisher-z, ...
-    p_value: float | None = None
 
 
 def finite_or_none(x: float | np.floating | None) -> float | None:
@@ -384,11 +373,11 @@ class BootstrapResult:
     level: float
     samples: np.ndarray  # the B replicate values
 
-    def estimate(self, n: int, scale: float = 1.0, method: str = "percentile-bootstrap") -> Estimate:
+    def estimate(self, n: int, scale: float = 1.0, method: str = "percentile-bootstrap") -> Score:
         def sc(x: float | None) -> float | None:
             return None if x is None else x * scale
 
-        return Estimate(value=finite_or_none(self.value * scale), n=n, ci_low=sc(self.low), ci_high=sc(self.high),
+        return Score(value=finite_or_none(self.value * scale), n=n, ci_low=sc(self.low), ci_high=sc(self.high),
                         ci_level=self.level, method=method)
 
 
@@ -466,7 +455,7 @@ class PairedComparison(Frozen):
     n: int
     accuracy_a: float | None
     accuracy_b: float | None
-    difference: Estimate
+    difference: Score
     bootstrap_p: float | None  # two-sided: 2 * min(P*(diff <= 0), P*(diff >= 0))
     mcnemar: McNemarResult
     p_adjusted: float | None = None  # set by compare_by_category
