@@ -117,8 +117,8 @@ class WinRateRow(Frozen):
     mismatch: tuple[str, ...] = ()
     lc_standard_error: float | None = None  # AlpacaEval's LC standard error (systems runs)
     source: str = "import"  # "import" (annotations imported) or "run" (a systems suite judged by judgekit)
-    score: Cell | None = None  # Arena-Hard: the score against the baseline with its 90 % bootstrap interval
-    style_controlled: Cell | None = None  # Arena-Hard: the style-controlled score with its interval
+    score: Score | None = None  # Arena-Hard: the score against the baseline with its 90 % bootstrap interval
+    style_controlled: Score | None = None  # Arena-Hard: the style-controlled score with its interval
 
 
 class ExcludedRun(Frozen):
@@ -233,10 +233,8 @@ def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str
         v = val(row, key)
         return 0 if v is None else int(v)
 
-    def cell_of(s: Score | None) -> Cell | None:
-        if s is None or s.value is None:
-            return None
-        return Cell(value=_round(s.value), ci_low=_round(s.ci_low), ci_high=_round(s.ci_high), n=s.n)
+    def cell_of(s: Score | None) -> Score | None:
+        return None if s is None or s.value is None else cell(s)
 
     out = []
     for name, row in report.tables[0].rows.items():
@@ -252,7 +250,7 @@ def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str
         out.append(WinRateRow(
             rank=0, model=name, annotator=run.judge, run_id=run.run_id, win_rate=val(row, "win_rate"),
             standard_error=val(row, "standard_error"),
-            lc_win_rate=None if lc is None or lc.value is None else Cell(value=_round(lc.value), n=lc.n),
+            lc_win_rate=None if lc is None or lc.value is None else cell(lc),
             lc_standard_error=val(row, "lc_standard_error"), discrete_win_rate=val(row, "discrete_win_rate"),
             n_wins=num(row, "n_wins"), n_wins_base=num(row, "n_wins_base"), n_draws=num(row, "n_draws"),
             n_total=num(row, "n_total"), n_dropped=0, avg_length=val(row, "avg_length"), date=run.date,

@@ -30,7 +30,7 @@ import numpy as np
 
 from .aggregations import ReportTable, SuiteReport, invalid_counts, register
 from .errors import DataError
-from .metrics.pairwise import Score
+from .metrics.interval import Score
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, rng_for
 from .metrics.winrate import head_to_head
 from .types import Judgment
@@ -232,7 +232,7 @@ def system_win_rates(rows: Sequence[Judgment], manifest: Any) -> dict[str, Any]:
     probability), in [0, 1] with the 95 % bootstrap interval over instructions, best first: the
     report's ranking for a systems run (the length-controlled fit is skipped here)."""
     from .aggregations import aggregate
-    from .metrics.stats import Estimate
+    from .metrics.interval import Score as Estimate
 
     spec = manifest.aggregation  # a RunManifest's AggregationSpec
     report = aggregate(spec.name, rows, {**spec.args, "glm": None})
