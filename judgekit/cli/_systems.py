@@ -20,6 +20,10 @@ SYSTEMS_OPTIONS = [
                  help="Systems suites: a gold system ranking (columns system and score, e.g. Chatbot Arena Elo) to "
                  "measure the judge as a ranker: Kendall tau and Spearman with intervals over prompts, pairwise "
                  "order accuracy, JuStRank decisiveness and per-system bias."),
+    click.option("--oracle", default=None, metavar="FILE",
+                 help="Systems suites: oracle (human) labels for some judged items (CSV or JSONL: system, "
+                 "instruction or uid, label in [0, 1]) to calibrate the systems' values (cross-fitted isotonic, "
+                 "intervals with the calibration's uncertainty) and show the ranking before and after."),
     click.option("--gamed-annotations", default=None, metavar="CSV",
                  help="alpaca_eval: AlpacaEval's df_gamed.csv (the length-gamed baselines' annotations) to "
                  "regularise the length-controlled GLM as length_controlled_v1 does."),
@@ -33,7 +37,8 @@ def systems_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def systems_args(systems: tuple[str, ...], baseline: str | None, instruction_difficulty: str | None,
-                 gamed_annotations: str | None, gold_ranking: str | None = None) -> dict[str, Any]:
+                 gamed_annotations: str | None, gold_ranking: str | None = None,
+                 oracle: str | None = None) -> dict[str, Any]:
     """Suite arguments from the systems options (empty when none is given)."""
     out: dict[str, Any] = {}
     paths = [p.strip() for item in systems for p in item.split(",") if p.strip()]
@@ -42,7 +47,7 @@ def systems_args(systems: tuple[str, ...], baseline: str | None, instruction_dif
     if baseline:
         out["baseline"] = baseline
     agg = {k: v for k, v in (("instruction_difficulty", instruction_difficulty),
-                             ("gamed_annotations", gamed_annotations), ("gold_ranking", gold_ranking)) if v}
+                             ("gamed_annotations", gamed_annotations), ("gold_ranking", gold_ranking), ("oracle", oracle)) if v}
     if agg:
         out["aggregation_args"] = agg
     return out

@@ -82,7 +82,8 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
             labels: tuple[str, ...], kind: str | None, hub_dataset: str | None, hub_split: str | None,
             hub_config: str | None, revision: str | None, quiet: bool, systems: tuple[str, ...] = (),
             baseline: str | None = None, instruction_difficulty: str | None = None,
-            gold_ranking: str | None = None, gamed_annotations: str | None = None) -> None:
+            gold_ranking: str | None = None, oracle: str | None = None,
+            gamed_annotations: str | None = None) -> None:
     """Judge a suite's pairs in both orders (or grade its responses, for pointwise suites) and report
     the suite's metrics and its published aggregation. Several suites run one after the other."""
     sampling = {k: v for k, v in {"temperature": temperature, "max_tokens": max_tokens,
@@ -99,7 +100,7 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
     if verdict is not None:
         judge_cfg = judge_cfg.model_copy(update={"verdict": verdict})
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
-    suite_args.update(systems_args(systems, baseline, instruction_difficulty, gamed_annotations, gold_ranking))
+    suite_args.update(systems_args(systems, baseline, instruction_difficulty, gamed_annotations, gold_ranking, oracle))
     configs = [RunConfig(
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
         swap=False if single_order else None,
