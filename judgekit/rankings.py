@@ -85,7 +85,7 @@ class SystemRows:
         for n, k in enumerate(idx.tolist()):
             js = groups[k]
             vals = [p for p in map(_pref, js) if not math.isnan(p)]
-            pref[n] = float(np.mean(vals)) if vals else math.nan
+            pref[n] = sum(vals) / len(vals) if vals else math.nan
             ls[n] = float(js[0].len_b or 0)
             lb[n] = float(js[0].len_a or 0)
         return idx, pref, ls, lb
@@ -144,8 +144,8 @@ def _boot_mean(values: np.ndarray, key: str, seed: int = 0) -> tuple[float | Non
     if v.size < 2:
         return None, None
     rng = rng_for(seed, "alpaca_eval", key)
-    W = rng.multinomial(v.size, np.full(v.size, 1.0 / v.size), size=N_BOOT)
-    return percentile_interval(W @ v / v.size, DEFAULT_LEVEL)
+    idx = rng.integers(0, v.size, size=(N_BOOT, v.size))
+    return percentile_interval(v[idx].mean(axis=1), DEFAULT_LEVEL)
 
 
 @register("alpaca_eval")
@@ -313,15 +313,16 @@ class ArenaBattles:
 
 
 def arena_hard_scores(battles: ArenaBattles, rounds: int = 100, seed: int = 0) -> dict[str, tuple[float, float, float]]:
-    """show_result.py without style control: per round, each system's battles (systems in sorted order)
-    resampled with replacement (``rng.integers(0, n, n)``) and averaged; the score is the mean of the
-    rounds, the interval their 5 % and 95 % quantiles (numpy's linear interpolation, as pandas')."""
+    """show_result.py without style control: in each round each system's battles are resampled with
+    replacement and averaged (the draws: per system in sorted order, ``rng.integers(0, n, (rounds, n))``);
+    the score is the mean of the rounds, the interval their 5 % and 95 % quantiles (numpy's linear
+    interpolation, as pandas')."""
     rng = np.random.default_rng(seed)
-    boot = {s: np.empty(rounds) for s in battles.systems if battles.scores[s].size}
-    for r in range(rounds):
-        for s in boot:
-            x = battles.scores[s]
-            boot[s][r] = x[rng.integers(0, x.size, x.size)].mean()
+    boot: dict[str, np.ndarray] = {}
+    for s in battles.systems:
+        x = battles.scores[s]
+        if x.size:
+            boot[s] = x[rng.integers(0, x.size, size=(rounds, x.size))].mean(axis=1)
     return {s: (float(b.mean()), float(np.quantile(b, 0.05)), float(np.quantile(b, 0.95))) for s, b in boot.items()}
 
 

@@ -81,12 +81,12 @@ def _battles(scripted: dict, weight: int = 3) -> pd.DataFrame:
 
 def test_scores_equal_show_result(scripted: dict) -> None:
     battles = _battles(scripted)
-    rng = np.random.default_rng(0)  # judgekit's draws: per round, per model (sorted), integers(0, n, n)
+    rng = np.random.default_rng(0)  # judgekit's draws: per model (sorted), integers(0, n, (rounds, n))
     per_model = {m: battles[battles.model == m]["scores"].astype(float).reset_index(drop=True) for m in SYSTEMS}
+    draws = {m: rng.integers(0, len(per_model[m]), size=(100, len(per_model[m]))) for m in sorted(SYSTEMS)}
     boots = []
-    for _ in range(100):
-        sample = {m: per_model[m].iloc[rng.integers(0, len(per_model[m]), len(per_model[m]))].mean()
-                  for m in sorted(SYSTEMS)}
+    for r in range(100):
+        sample = {m: per_model[m].iloc[draws[m][r]].mean() for m in sorted(SYSTEMS)}
         boots.append(pd.DataFrame({"model": list(sample), "scores": list(sample.values())}))
     bootstraps = pd.concat(boots).set_index("model")
     mean = bootstraps.groupby("model")["scores"].mean()
