@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
 from .metrics.agreement import cohen_kappa
 from .metrics.interval import Score
+from .registry import Registry
 from .types import Frozen, Judgment, Winner
 
 # ----------------------------------------------------------------------------- report model
@@ -52,23 +52,15 @@ class SuiteReport(Frozen):
 
 
 Aggregation = Callable[[Sequence[Judgment], Mapping[str, Any]], SuiteReport]
-AGGREGATIONS: dict[str, Aggregation] = {}
-
-
-def register(name: str) -> Callable[[Aggregation], Aggregation]:
-    def deco(fn: Aggregation) -> Aggregation:
-        AGGREGATIONS[name] = fn
-        return fn
-
-    return deco
+#: the built-ins below register with ``@register``; plugins through the ``judgekit.aggregations`` entry points
+aggregations: Registry[SuiteReport] = Registry("aggregation", "judgekit.aggregations", listing="known")
+register = aggregations.register
 
 
 def aggregate(name: str, rows: Iterable[Judgment], args: Mapping[str, Any] | None = None) -> SuiteReport:
     """Run the named aggregation over judgment rows."""
-    fn = AGGREGATIONS.get(name)
-    if fn is None:
-        raise ConfigError(f"unknown aggregation {name!r}; known: {', '.join(sorted(AGGREGATIONS))}")
-    return fn(list(rows), dict(args or {}))
+    from . import rankings  # noqa: F401 - the systems suites' leaderboards register from their own module
+    return aggregations.get(name)(list(rows), dict(args or {}))
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -324,7 +316,8 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     macro precision / recall / F1 over (A, B, tie), Cohen's kappa, on each example's first judged
     order (the published protocol judges one order); with both orders, also consistency (the same
     verdict in both orders, JudgeLM's measure: ties count, and two unparseable outputs count as the
-    same, as JudgeLM's parser turns both into a draw) and the same figures on the second order."""
+    same, as JudgeLM's parser turns both into a draw; a failed request is never consistent) and the
+    same figures on the second order."""
     examples = [js for js in by_example(rows).values() if js[0].label is not None]
     table: dict[str, dict[str, Score]] = {}
 
@@ -343,7 +336,10 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     two = [(p, g) for p, g in pairs if p is not None]
     if two:
         table["second order"] = figures([_verdict(p[1]) for p, _ in two], [g for _, g in two])
-        consistency = rate([_verdict(p[0]) == _verdict(p[1]) for p, _ in two])
+        # a failed request (no output at all) is never consistent with anything; two unparseable
+        # outputs are (JudgeLM's parser makes both a draw)
+        consistency = rate([p[0].status == "ok" and p[1].status == "ok" and _verdict(p[0]) == _verdict(p[1])
+                            for p, _ in two])
     else:
         consistency = Score(value=None, n=0, higher_is_better=True)
     by_cat: dict[str, list[list[Judgment]]] = defaultdict(list)
@@ -568,6 +564,3 @@ def winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
                                            rows=table),),
                        counts=invalid_counts(rows))
 
-
-# The systems suites' leaderboards (AlpacaEval, ...) register themselves from their own module.
-from . import rankings as _rankings  # noqa: E402,F401

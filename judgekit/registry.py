@@ -1,95 +1,119 @@
-"""Name -> factory registries with lazy imports and entry-point plugins.
+"""Name -> factory registries, filled by decorators where each thing is defined.
 
-Built-in entries are registered as "module:attribute" strings so that importing
-judgekit never imports a heavy dependency; third-party packages add entries
-through the entry-point groups ``judgekit.backends`` and ``judgekit.adapters``.
+A backend, adapter, importer or aggregation registers itself where it is written::
+
+    @backends.register("openai")
+    class OpenAIBackend(Backend): ...
+
+A registry with a ``package`` finds its built-in entries by importing every module of that
+package the first time a name is looked up (so a new backend is one new file in
+``judgekit/backends/``; those modules import their heavy dependencies inside the factory).
+Third-party packages add entries through the entry-point group (``judgekit.backends``,
+``judgekit.adapters``, ``judgekit.importers``, ``judgekit.aggregations``).
+
+A name registered twice is an error that names both places, and so is a plugin that reuses a
+built-in name (it is never silently ignored or silently overwritten).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import pkgutil
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Generic, TypeVar
 
 from .errors import ConfigError
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def where(obj: Any) -> str:
+    """Where a factory is defined: ``module.qualname (file:line)``."""
+    name = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
+    try:
+        path = inspect.getsourcefile(obj)
+        line = inspect.getsourcelines(obj)[1]
+    except (OSError, TypeError):
+        return name
+    return f"{name} ({path}:{line})"
+
+
+def _plugin_where(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"entry point {ep.group}:{ep.name} = {ep.value}" + (f" (package {dist.name})" if dist else "")
 
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str, group: str, builtins: dict[str, str]) -> None:
+    def __init__(self, kind: str, group: str, package: str | None = None, listing: str | None = None) -> None:
         self.kind = kind
+        self.listing = listing or f"known {kind}s"  # how the error for an unknown name introduces the known ones
         self.group = group
-        self._lazy: dict[str, str] = dict(builtins)
-        self._loaded: dict[str, Callable[..., T]] = {}
-        self._plugins_scanned = False
+        self.package = package
+        self._entries: dict[str, tuple[Callable[..., T], str]] = {}  # name -> (factory, where)
+        self._plugins: dict[str, EntryPoint] = {}
+        self._discovered = False
 
-    def register(self, name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
-        def deco(factory: Callable[..., T]) -> Callable[..., T]:
-            self._loaded[name] = factory
+    def register(self, name: str) -> Callable[[F], F]:
+        """Register the decorated factory (a class or a function) under ``name``."""
+        def deco(factory: F) -> F:
+            self._add(name, factory, where(factory))
             return factory
 
         return deco
 
-    def _scan_plugins(self) -> None:
-        if self._plugins_scanned:
+    def _add(self, name: str, factory: Callable[..., T], place: str) -> None:
+        old = self._entries.get(name)
+        if old is not None and old[1] != place:  # the same definition again (a module reloaded) is fine
+            raise ConfigError(f"{self.kind} {name!r} is registered twice: at {old[1]} and at {place}; "
+                              "rename one of them")
+        if name in self._plugins:
+            raise ConfigError(f"{self.kind} {name!r} is registered twice: by {_plugin_where(self._plugins[name])} "
+                              f"and at {place}; rename one of them")
+        self._entries[name] = (factory, place)
+
+    def _discover(self) -> None:
+        """Import the package's modules (their decorators register the built-ins), then read the
+        plugins' entry points."""
+        if self._discovered:
             return
-        self._plugins_scanned = True
+        self._discovered = True
+        if self.package is not None:
+            pkg = importlib.import_module(self.package)
+            for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+                importlib.import_module(f"{self.package}.{info.name}")
         for ep in entry_points(group=self.group):
-            self._lazy.setdefault(ep.name, ep.value)
+            if ep.name in self._entries:
+                raise ConfigError(f"{self.kind} {ep.name!r} is registered twice: at {self._entries[ep.name][1]} and by "
+                                  f"{_plugin_where(ep)}; a plugin cannot reuse a built-in name, rename it")
+            if ep.name in self._plugins and self._plugins[ep.name].value != ep.value:
+                raise ConfigError(f"{self.kind} {ep.name!r} is registered twice: by "
+                                  f"{_plugin_where(self._plugins[ep.name])} and by {_plugin_where(ep)}")
+            self._plugins[ep.name] = ep
 
     def names(self) -> list[str]:
-        self._scan_plugins()
-        return sorted(set(self._lazy) | set(self._loaded))
+        self._discover()
+        return sorted(set(self._entries) | set(self._plugins))
 
     def get(self, name: str) -> Callable[..., T]:
-        if name in self._loaded:
-            return self._loaded[name]
-        self._scan_plugins()
-        target = self._lazy.get(name)
-        if target is None:
+        self._discover()
+        if name in self._entries:
+            return self._entries[name][0]
+        ep = self._plugins.get(name)
+        if ep is None:
             known = ", ".join(self.names())
-            raise ConfigError(f"unknown {self.kind} {name!r}; known {self.kind}s: {known}")
-        module_name, _, attr = target.partition(":")
-        module = importlib.import_module(module_name)
-        factory: Callable[..., T] = getattr(module, attr)
-        self._loaded[name] = factory
-        return factory
+            raise ConfigError(f"unknown {self.kind} {name!r}; {self.listing}: {known}")
+        del self._plugins[name]
+        factory: Callable[..., T] = ep.load()  # a plugin module may register itself with the decorator too
+        if name not in self._entries:
+            self._entries[name] = (factory, _plugin_where(ep))
+        return self._entries[name][0]
 
     def create(self, name: str, *args: Any, **kwargs: Any) -> T:
         return self.get(name)(*args, **kwargs)
 
 
-backends: Registry[Any] = Registry(
-    "backend",
-    "judgekit.backends",
-    {
-        "openai": "judgekit.backends.openai_compat:OpenAIBackend",
-        "replay": "judgekit.backends.replay:ReplayBackend",
-        "mock": "judgekit.backends.mock:MockBackend",
-        "hf": "judgekit.backends.hf:HFBackend",
-        "rm": "judgekit.backends.reward_model:RewardModelBackend",
-        "vllm": "judgekit.backends.vllm:VLLMBackend",
-        "vllm-server": "judgekit.backends.vllm_server:VLLMServerBackend",
-    },
-)
-
-adapters: Registry[Any] = Registry(
-    "adapter",
-    "judgekit.adapters",
-    {
-        "judgebench": "judgekit.adapters.judgebench:load",
-        "rewardbench": "judgekit.adapters.rewardbench:load",
-        "llmbar": "judgekit.adapters.llmbar:load",
-        "evalbiasbench": "judgekit.adapters.evalbiasbench:load",
-        "mtbench_human": "judgekit.adapters.mtbench_human:load",
-        "pandalm": "judgekit.adapters.pandalm:load",
-        "judgelm": "judgekit.adapters.judgelm:load",
-        "rmbench": "judgekit.adapters.rmbench:load",
-        "feedback_bench": "judgekit.adapters.feedback_bench:load",
-        "generic": "judgekit.adapters.generic:load",
-        "alpaca_eval": "judgekit.adapters.alpaca_eval:load",
-        "arena_hard": "judgekit.adapters.arena_hard:load",
-    },
-)
+backends: Registry[Any] = Registry("backend", "judgekit.backends", "judgekit.backends")
+adapters: Registry[Any] = Registry("adapter", "judgekit.adapters", "judgekit.adapters")

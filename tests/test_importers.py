@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, cohen_kappa_score, precision_recall_fscore_support
 
 from judgekit import JudgeConfig, RunConfig, run
 from judgekit.cli import cli
@@ -62,9 +62,8 @@ def test_pandalm_recorded_judges(shared_data: Path, tmp_path: Path, name: str, k
     if key == "gpt_result":
         bad = [j for j in rows.values() if j.winner == "invalid"]
         assert {j.raw for j in bad} == {"garbage"} and all(j.reason for j in bad)
-        assert f"{t['accuracy']['value']:.2f}" == "69.77"
-    else:
-        assert f"{t['accuracy']['value']:.2f}" == "66.77"
+    # the figure the README quotes (69.77 for gpt-3.5-turbo) is sklearn's accuracy on the files, rounded
+    assert f"{t['accuracy']['value']:.2f}" == f"{100 * accuracy_score(gold, pred):.2f}"
     # rescoring the run reproduces metrics.json
     again = CliRunner().invoke(cli, ["score", str(run_dir)])
     assert again.exit_code == 0 and _metrics(run_dir) == doc

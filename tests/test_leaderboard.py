@@ -15,12 +15,14 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 from click.testing import CliRunner
+from sklearn.metrics import accuracy_score, cohen_kappa_score
 
 from judgekit.cli import cli
-from judgekit.leaderboard import LeaderboardConfig, ManifestMismatchError, build_leaderboard
 from judgekit.runner import run
 from judgekit.types import JudgeConfig, RunConfig
+from judgekit.views.leaderboard import LeaderboardConfig, ManifestMismatchError, build_leaderboard
 from tests.conftest import output_files
+from tests.test_importers import _pandalm_reference
 
 
 @pytest.fixture(scope="module")
@@ -254,5 +256,7 @@ def test_pandalm_leaderboard_from_recorded_judges(shared_data: Path, tmp_path: P
         for col in ("precision", "recall", "F1", "kappa"):
             assert r["also"][col]["value"] == pytest.approx(first[col]["value"], abs=5e-5), col
     gpt = board["judges"][0]
-    assert gpt["headline"]["value"] == pytest.approx(69.7698, abs=1e-4)  # the README's figure
-    assert gpt["also"]["kappa"]["value"] == pytest.approx(0.4755, abs=1e-4)
+    # against sklearn on the gold majority and verdicts read straight from the files
+    gold, pred = _pandalm_reference(shared_data, "gpt-3.5-turbo-testset-v1.json", "gpt_result")
+    assert gpt["headline"]["value"] == pytest.approx(100 * accuracy_score(gold, pred), abs=5e-5)
+    assert gpt["also"]["kappa"]["value"] == pytest.approx(cohen_kappa_score(gold, pred), abs=5e-5)

@@ -93,7 +93,7 @@ def test_headline_policy_is_one_function_of_the_suite() -> None:
 
 
 def test_reading_runs_imports_no_backend_cache_or_runner() -> None:
-    code = ("import sys, judgekit.cli, judgekit.leaderboard, judgekit.report, judgekit.validate, judgekit.scoring, "
+    code = ("import sys, judgekit.cli, judgekit.views.leaderboard, judgekit.views.leaderboard_render, judgekit.views.report, judgekit.views.validate, judgekit.scoring, "
             "judgekit.importers.base; bad = sorted(m for m in sys.modules if m.startswith(('judgekit.backends', "
             "'judgekit.cache', 'judgekit.runner'))); print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import krippendorff
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
+from statsmodels.stats.contingency_tables import mcnemar
 
 from judgekit.metrics.agreement import classification_report, cohen_kappa, krippendorff_alpha, majority_vote
 from judgekit.metrics.bias import invalid_bounds
@@ -43,8 +45,11 @@ def test_published_inter_annotator_kappas(pandalm: dict) -> None:
     assert [round(k, 2) for k in got] == [0.85, 0.88, 0.86]
     assert got == pytest.approx([cohen_kappa_score(r1, r2), cohen_kappa_score(r1, r3), cohen_kappa_score(r2, r3)],
                                 abs=1e-12)
-    print(f"\nPandaLM kappas: {got[0]:.4f} {got[1]:.4f} {got[2]:.4f}; "
-          f"Krippendorff's alpha (3 raters, nominal) {krippendorff_alpha(pandalm['raters']):.4f}")
+    # Krippendorff's alpha of the three annotators, against the `krippendorff` package
+    alpha = krippendorff_alpha(pandalm["raters"])
+    ref = krippendorff.alpha(reliability_data=np.array(pandalm["raters"], dtype=float), level_of_measurement="nominal")
+    assert alpha == pytest.approx(ref, abs=1e-12)
+    assert 0.8 < alpha < 0.9  # in line with the pairwise kappas
 
 
 def test_published_majority_label_counts(pandalm: dict) -> None:
@@ -68,10 +73,14 @@ def test_recorded_judges_accuracy_and_macro_f1_with_intervals(pandalm: dict, jud
         assert 0.02 < est.ci_high - est.ci_low < 0.12  # type: ignore[operator]
     assert rep.n == 999
     bounds = invalid_bounds(np.array(gold) == np.array(coded), np.array(coded) == -1)
-    print(f"\n{judge}: accuracy {rep.accuracy.value:.4f} [{rep.accuracy.ci_low:.4f}, {rep.accuracy.ci_high:.4f}]  "
-          f"macro-F1 {rep.macro_f1.value:.4f} [{rep.macro_f1.ci_low:.4f}, {rep.macro_f1.ci_high:.4f}]  "
-          f"kappa {rep.cohen_kappa.value:.4f}  invalid {rep.n_invalid}  "
-          f"accuracy if invalid dropped {bounds.dropped:.4f}, as tie {bounds.as_tie:.4f}")
+    # the bounds, from sklearn on the items with a valid verdict and hand-counted invalid ones
+    valid = [i for i, c in enumerate(coded) if c != -1]
+    right = accuracy_score([gold[i] for i in valid], [coded[i] for i in valid], normalize=False)
+    k_inv = 999 - len(valid)
+    assert bounds.dropped == pytest.approx(right / len(valid), abs=1e-12)
+    assert bounds.as_wrong == pytest.approx(right / 999, abs=1e-12) == pytest.approx(rep.accuracy.value, abs=1e-12)
+    assert bounds.as_tie == pytest.approx((right + 0.5 * k_inv) / 999, abs=1e-12)
+    assert bounds.as_correct == pytest.approx((right + k_inv) / 999, abs=1e-12)
     if judge == "gpt":
         assert rep.n_invalid == 25
     else:
@@ -84,5 +93,8 @@ def test_the_two_judges_compared(pandalm: dict) -> None:
     panda = np.array(pandalm["pandalm"])
     res = compare_judges(gpt == gold, panda == gold, n_resamples=2000, seed=0)
     assert res.difference.value == pytest.approx((gpt == gold).mean() - (panda == gold).mean())
-    print(f"\ngpt-3.5 minus PandaLM-7B accuracy: {res.difference.value:+.4f} "
-          f"[{res.difference.ci_low:+.4f}, {res.difference.ci_high:+.4f}], McNemar p = {res.mcnemar.p_value:.4f}")
+    # McNemar's exact test against statsmodels, on the 2x2 table of right / wrong pairs
+    a, b = gpt == gold, panda == gold
+    table = [[int(np.sum(a & b)), int(np.sum(a & ~b))], [int(np.sum(~a & b)), int(np.sum(~a & ~b))]]
+    assert res.mcnemar.p_value == pytest.approx(mcnemar(table, exact=True).pvalue, rel=1e-9)
+    assert res.difference.ci_low < res.difference.value < res.difference.ci_high  # type: ignore[operator]

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from ..registry import adapters
 from ..suites import PartSpec, SplitSpec, SuiteSpec
 from ..types import Example, PairExample
 from ._io import DATA_DIR_ENV, LoadedData, file_sha256, hub_part_rows
@@ -133,6 +134,7 @@ def _local_baseline(baseline: str, files: list[Path], data: str | os.PathLike[st
     return next((c for c in candidates if c.is_file()), None)
 
 
+@adapters.register("alpaca_eval")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     args = suite.args
     baseline_name = str(args.get("baseline") or DEFAULT_BASELINE)

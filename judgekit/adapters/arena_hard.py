@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
 from ._io import DATA_DIR_ENV, LoadedData, file_sha256, read_jsonl
@@ -118,6 +119,7 @@ def _questions_file(files: list[Path], data: str | os.PathLike[str] | None, spli
                       + (f" nor under --data {root}" if root is not None else "; pass --data FOLDER"))
 
 
+@adapters.register("arena_hard")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     args = suite.args
     baseline_name = str(args.get("baseline") or DEFAULT_BASELINE)

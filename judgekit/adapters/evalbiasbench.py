@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
 from ._io import LoadedData, split_parts
@@ -14,6 +15,7 @@ from ._io import LoadedData, split_parts
 LABELS = {1: "A", 2: "B"}
 
 
+@adapters.register("evalbiasbench")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     parts, provenance = split_parts(suite, split, data)
     examples: list[Example] = []

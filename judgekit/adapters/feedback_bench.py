@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PointExample
 from ._io import LoadedData, Row, split_parts
@@ -31,6 +32,7 @@ def gold_of(row: Row) -> float:
     return value
 
 
+@adapters.register("feedback_bench")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     parts, provenance = split_parts(suite, split, data)
     examples: list[Example] = []

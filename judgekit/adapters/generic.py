@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from ..registry import adapters
 from ..suites import PartSpec, SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample, PointExample
 from ._io import LoadedData, Row, hub_part_rows, split_parts
@@ -44,6 +45,7 @@ def parse_mapping(items: Iterable[str], option: str) -> dict[str, str]:
     return out
 
 
+@adapters.register("generic")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     args = suite.args
     kind = args.get("kind", suite.kind)

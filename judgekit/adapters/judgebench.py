@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
 from ._io import LoadedData, input_rows
@@ -18,6 +19,7 @@ def category_of(source: str, categories: dict[str, str]) -> str | None:
     return None
 
 
+@adapters.register("judgebench")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     categories: dict[str, str] = suite.args.get("categories", {})
     rows, provenance = input_rows(suite, split, data)

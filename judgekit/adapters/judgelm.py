@@ -15,6 +15,7 @@ import os
 import re
 from typing import Any
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample
 from ._io import LoadedData, Row, split_parts
@@ -48,6 +49,7 @@ def reference_text(row: Row) -> str | None:
     return ref
 
 
+@adapters.register("judgelm")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     parts, provenance = split_parts(suite, split, data)
     questions, verdicts = parts["questions"], parts["gpt4"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
 from ._io import LoadedData, Row, split_parts
@@ -26,6 +27,7 @@ def pair_from_row(row: Row, example_id: str, category: str | None) -> PairExampl
                        category=category or None)
 
 
+@adapters.register("llmbar")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     parts, provenance = split_parts(suite, split, data)
     examples: list[Example] = []

@@ -22,6 +22,7 @@ import os
 from collections import Counter, defaultdict
 from typing import Any
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample
 from ._io import LoadedData, Row, split_parts
@@ -64,6 +65,7 @@ def majority(votes: list[GoldLabel]) -> GoldLabel | None:
     return top if n * 2 > len(votes) else None
 
 
+@adapters.register("mtbench_human")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     args = suite.args
     categories: dict[str, list[int]] = args.get("categories", {})

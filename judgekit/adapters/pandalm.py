@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample
 from ._io import LoadedData, Row, split_parts
@@ -43,6 +44,7 @@ def response(row: Row, name: str) -> str:
     return str(row.get(name, types=(str, bool, int, float)))
 
 
+@adapters.register("pandalm")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     parts, provenance = split_parts(suite, split, data)
     examples: list[Example] = []

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
 from ._io import LoadedData, split_parts
 
 
+@adapters.register("rewardbench")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     parts, provenance = split_parts(suite, split, data)
     examples: list[Example] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
 from ._io import LoadedData, split_parts
@@ -17,6 +18,7 @@ def domain_of(raw: str, groups: dict[str, str]) -> str:
     return groups.get(raw, raw)
 
 
+@adapters.register("rmbench")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
     groups: dict[str, str] = suite.args.get("domain_groups", {})
     parts, provenance = split_parts(suite, split, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..registry import backends
 from ..types import Completion, JudgeRequest, VerdictMode
 from ._local import choice_token_ids, prompt_ids, require, resolve_device
 from .base import Backend
@@ -27,6 +28,7 @@ def load_causal_lm(model: str, *, revision: str | None, dtype: str, device: str,
     return tokenizer, lm
 
 
+@backends.register("hf")
 class HFBackend(Backend):
     name = "hf"
     verdict_modes: tuple[VerdictMode, ...] = ("generate", "logprob")

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError, TransientBackendError
+from ..registry import backends
 from ..types import Completion, JudgeRequest
 from .base import Backend
 
 
+@backends.register("mock")
 class MockBackend(Backend):
     name = "mock"
     cacheable = False

@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from ..errors import BackendError, ConfigError, TransientBackendError
+from ..registry import backends
 from ..types import Completion, JudgeRequest, VerdictMode
 from .base import Backend
 
@@ -41,6 +42,7 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+@backends.register("openai")
 class OpenAIBackend(Backend):
     name = "openai"
     batch_size = 1

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..adapters._io import file_sha256, read_jsonl
 from ..errors import ConfigError, DataError
+from ..registry import backends
 from ..types import Completion, JudgeRequest, Order, Winner
 from .base import Backend
 from .replay_alpaca import AlpacaAnnotations, annotation_files
@@ -26,6 +27,7 @@ from .replay_alpaca import AlpacaAnnotations, annotation_files
 JUDGEBENCH_DECISIONS: dict[Any, Winner] = {"A>B": "A", "B>A": "B", "A=B": "tie", None: "invalid"}
 
 
+@backends.register("replay")
 class ReplayBackend(Backend):
     name = "replay"
     cacheable = False

@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ConfigError
+from ..registry import backends
 from ..types import Completion, JudgeRequest
 from ._local import require, resolve_device
 from .base import Backend
 
 
+@backends.register("rm")
 class RewardModelBackend(Backend):
     name = "rm"
     order_independent = True

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..registry import backends
 from ..types import Completion, JudgeRequest, SamplingParams, VerdictMode
 from ._local import choice_token_ids, prompt_ids, require
 from .base import Backend
 
 
+@backends.register("vllm")
 class VLLMBackend(Backend):
     name = "vllm"
     verdict_modes: tuple[VerdictMode, ...] = ("generate", "logprob", "constrained")

@@ -27,6 +27,7 @@ from typing import IO, Any
 import aiohttp
 
 from ..errors import BackendError
+from ..registry import backends
 from ..types import Completion, JudgeRequest
 from ._local import choice_token_ids, prompt_ids, require
 from .openai_compat import OpenAIBackend
@@ -64,6 +65,7 @@ def server_flags(engine_args: dict[str, Any]) -> list[str]:
     return flags
 
 
+@backends.register("vllm-server")
 class VLLMServerBackend(OpenAIBackend):
     name = "vllm-server"
     batch_size = 1

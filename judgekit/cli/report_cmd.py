@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..report import ReportConfig, build_report
+from ..views.report import ReportConfig, build_report
 
 
 @click.command("report")

@@ -11,7 +11,7 @@ from ..errors import ConfigError
 from ..manifest import read_manifest, slug
 from ..progress import NullProgress, Progress, RichProgress
 from ..types import RunConfig
-from ..validate import HEADER, JudgedRun, ValidateConfig, validate, verdict_rows, write_outputs
+from ..views.validate import HEADER, JudgedRun, ValidateConfig, validate, verdict_rows, write_outputs
 from ._judge_args import judge_config, key_values, suite_targets
 
 

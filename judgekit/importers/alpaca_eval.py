@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..types import PairExample, Winner
-from .base import Imported, ImportedVerdict, ImportOptions, read_json_list
+from .base import Imported, ImportedVerdict, ImportOptions, importers, read_json_list
 
 
 def verdict_of(pref: object) -> tuple[Winner, float | None]:
@@ -33,6 +33,7 @@ def verdict_of(pref: object) -> tuple[Winner, float | None]:
     return ("A" if value < 1.5 else "B"), p_a
 
 
+@importers.register("alpaca_eval")
 def read(paths: list[Path], options: ImportOptions) -> Imported:
     verdicts: list[ImportedVerdict] = []
     examples: dict[str, PairExample] = {}

@@ -14,12 +14,13 @@ from pathlib import Path
 from ..adapters._io import read_jsonl
 from ..errors import DataError
 from ..types import PairExample, Winner
-from .base import Imported, ImportedVerdict, ImportOptions
+from .base import Imported, ImportedVerdict, ImportOptions, importers
 
 SCORES: dict[str, tuple[Winner, int]] = {"A>>B": ("A", 2), "A>B": ("A", 1), "A=B": ("tie", 0), "B>A": ("B", 1),
                                          "B>>A": ("B", 2)}
 
 
+@importers.register("arena_hard")
 def read(paths: list[Path], options: ImportOptions) -> Imported:
     verdicts: list[ImportedVerdict] = []
     examples: dict[str, PairExample] = {}

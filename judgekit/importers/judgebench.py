@@ -13,9 +13,10 @@ from ..backends.replay import JUDGEBENCH_DECISIONS
 from ..errors import DataError
 from ..suites import load_suite
 from ..types import PairExample, Winner
-from .base import Imported, ImportedVerdict, ImportOptions
+from .base import Imported, ImportedVerdict, ImportOptions, importers
 
 
+@importers.register("judgebench")
 def read(paths: list[Path], options: ImportOptions) -> Imported:
     categories = load_suite("judgebench").args.get("categories", {})
     verdicts: list[ImportedVerdict] = []

@@ -14,7 +14,7 @@ from ..adapters.llmbar import LABELS
 from ..errors import ConfigError, DataError
 from ..protocols import flip
 from ..types import PairExample, Winner
-from .base import Imported, ImportedVerdict, ImportOptions, read_json_list
+from .base import Imported, ImportedVerdict, ImportOptions, importers, read_json_list
 
 SUBSETS = ("Natural", "Neighbor", "GPTInst", "GPTOut", "Manual", "FairEval", "LLMEval2", "MT-Bench")
 WINNERS: dict[str, Winner] = {"1": "A", "2": "B"}
@@ -38,6 +38,7 @@ def _judge_of(path: Path) -> str:
     return path.stem
 
 
+@importers.register("llmbar")
 def read(paths: list[Path], options: ImportOptions) -> Imported:
     verdicts: list[ImportedVerdict] = []
     examples: dict[str, PairExample] = {}

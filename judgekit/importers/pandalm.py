@@ -9,11 +9,12 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..types import Winner
-from .base import Imported, ImportedVerdict, ImportOptions, read_json_list
+from .base import Imported, ImportedVerdict, ImportOptions, importers, read_json_list
 
 CHOICES: dict[str, Winner] = {"1": "A", "2": "B", "tie": "tie", "0": "tie"}
 
 
+@importers.register("pandalm")
 def read(paths: list[Path], options: ImportOptions) -> Imported:
     verdicts: list[ImportedVerdict] = []
     judges = set()

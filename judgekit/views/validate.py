@@ -29,16 +29,16 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from .errors import ConfigError
-from .manifest import data_identity, read_manifest, require_manifest
-from .metrics.stats import PairedComparison, bootstrap_rows, compare_by_category, compare_judges, rng_for
-from .progress import NullProgress, Progress
-from .protocols import is_correct
-from .scoring import by_example, combined_verdict, verdicts
-from .store import JUDGMENTS, read_judgments
-from .suites import load_suite
-from .types import Frozen, JudgeConfig, Judgment, RunConfig
-from .views.format import num
+from ..errors import ConfigError
+from ..manifest import data_identity, read_manifest, require_manifest
+from ..metrics.stats import PairedComparison, bootstrap_rows, compare_by_category, compare_judges, rng_for
+from ..progress import NullProgress, Progress
+from ..protocols import is_correct
+from ..scoring import by_example, combined_verdict, verdicts
+from ..store import JUDGMENTS, read_judgments
+from ..suites import load_suite
+from ..types import Frozen, JudgeConfig, Judgment, RunConfig
+from .format import num
 
 Status = Literal["pass", "fail", "n/a"]
 

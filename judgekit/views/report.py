@@ -8,40 +8,35 @@ drawn with matplotlib (the ``[plot]`` extra) and embedded as SVG data URIs; the 
 nothing from the network and runs no script.
 
 Every number comes from the metrics module (the run report of
-:func:`judgekit.runner.score_rows`, the suite's aggregation, :mod:`judgekit.metrics.ranking`);
+:func:`judgekit.scoring.score_rows`, the suite's aggregation, :mod:`judgekit.metrics.ranking`);
 this module only lays them out.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
-import io
 import logging
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .aggregations import SuiteReport
-from .errors import ConfigError, JudgekitError, MissingDependencyError
-from .manifest import RunManifest, require_manifest
-from .metrics.interval import Score
-from .metrics.pairwise import PairwiseMetrics
-from .metrics.stats import wilson_interval
-from .scoring import by_example, combined_verdict, score_rows, suite_report, win_credit
-from .store import JUDGMENTS, read_judgments
-from .types import Example, Frozen, Judgment, PairExample
-from .views.format import html_with_ci as _fmt
+from ..metrics.interval import Score
+from ..scoring import by_example, combined_verdict
+from ..types import Frozen, Judgment, PairExample
+from .format import html_with_ci as _fmt
+from .report_plots import (
+    LoadedRun,
+    load_run,
+    plot_categories,
+    plot_length_bias,
+    plot_order_effects,
+    plot_rankings,
+    plot_reliability,
+    rankings,
+)
 
 log = logging.getLogger(__name__)
-
-COLORS = ("#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a", "#e16f24", "#1b7c83")
-
 
 class ReportConfig(Frozen):
     run_dir: str
@@ -51,263 +46,6 @@ class ReportConfig(Frozen):
     max_invalid: int = 50  # invalid verdicts listed per run
     n_disagreements: int = 20  # disagreements with the gold label sampled per run
     seed: int = 0  # which disagreements are sampled
-
-
-@dataclass
-class LoadedRun:
-    run_dir: Path
-    manifest: RunManifest
-    rows: list[Judgment]
-    metrics: Any
-    report: SuiteReport | None
-    examples: dict[str, Example] | None
-
-    @property
-    def name(self) -> str:
-        judge = self.manifest.judge.display_name or self.run_dir.name
-        split = self.manifest.split
-        return f"{judge} ({split})" if split else str(judge)
-
-    @property
-    def suite(self) -> str:
-        return self.manifest.suite.name
-
-    @property
-    def pairwise(self) -> PairwiseMetrics | None:
-        return self.metrics if isinstance(self.metrics, PairwiseMetrics) else None
-
-
-def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
-    manifest = require_manifest(run_dir)
-    rows = list(read_judgments(Path(run_dir) / JUDGMENTS).values())
-    if not rows:
-        raise ConfigError(f"{run_dir}: the run holds no judgments")
-    metrics = score_rows(rows, manifest)
-    return LoadedRun(Path(run_dir), manifest, rows, metrics, suite_report(rows, manifest),
-                     _examples(manifest, data))
-
-
-def _examples(manifest: RunManifest, data: str | None) -> dict[str, Example] | None:
-    """The run's examples (prompts and responses) where the data can be read locally."""
-    from .adapters import load_examples
-    from .suites import load_suite
-
-    folder = data or (manifest.config or {}).get("data")
-    suite = manifest.suite.name
-    if not folder or not Path(folder).exists() or not suite or str(suite).startswith("import:"):
-        return None
-    try:
-        loaded = load_examples(load_suite(suite), manifest.split, folder)
-    except (JudgekitError, OSError) as exc:
-        log.warning("cannot show the examples of %s: %s", manifest.run_id, exc)
-        return None
-    return {ex.id: ex for ex in loaded.examples}
-
-
-# --------------------------------------------------------------------------- plots
-
-
-def _figure(width: float = 7.5, height: float = 3.6) -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise MissingDependencyError("matplotlib", "plot") from exc
-    fig = Figure(figsize=(width, height), dpi=100)
-    return fig
-
-
-def _svg(fig: Any) -> str:
-    """The figure as an SVG data URI (deterministic: no date, fixed hash salt)."""
-    import matplotlib
-
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "judgekit", "svg.fonttype": "path"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _err(scores: Sequence[Score | None]) -> tuple[list[float], np.ndarray]:
-    values, lo, hi = [], [], []
-    for s in scores:
-        v = s.value if s is not None and s.value is not None else math.nan
-        values.append(v)
-        low = s.ci_low if s is not None else None
-        high = s.ci_high if s is not None else None
-        lo.append(v - low if low is not None and math.isfinite(v) else 0.0)
-        hi.append(high - v if high is not None and math.isfinite(v) else 0.0)
-    return values, np.array([lo, hi])
-
-
-def plot_categories(runs: Sequence[LoadedRun]) -> str | None:
-    """Grouped bars: headline-policy accuracy per category and overall, one bar per run, CI whiskers."""
-    pw = [r for r in runs if r.pairwise is not None]
-    if not pw:
-        return None
-    cats: list[str] = []
-    for r in pw:
-        assert r.pairwise is not None
-        cats += [c for c in r.pairwise.accuracy[r.pairwise.headline_policy].categories if c not in cats]
-    groups = [*cats, "overall"]
-    fig = _figure(max(6.0, 1.1 * len(groups) * max(1, len(pw)) ** 0.5 + 2), 3.6)
-    ax = fig.subplots()
-    width = 0.8 / len(pw)
-    x = np.arange(len(groups))
-    for i, r in enumerate(pw):
-        assert r.pairwise is not None
-        acc = r.pairwise.accuracy[r.pairwise.headline_policy]
-        scores = [acc.categories.get(c) for c in cats] + [acc.overall]
-        values, err = _err(scores)
-        ax.bar(x + (i - (len(pw) - 1) / 2) * width, values, width, yerr=err, capsize=3, label=r.name,
-               color=COLORS[i % len(COLORS)], error_kw={"elinewidth": 1})
-    ax.set_xticks(x, groups)
-    ax.set_ylabel(f"accuracy % ({pw[0].pairwise.headline_policy if pw[0].pairwise else ''})")
-    ax.set_ylim(0, 100)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left", framealpha=0.8)
-    return _svg(fig)
-
-
-def plot_order_effects(runs: Sequence[LoadedRun]) -> str | None:
-    """Swap consistency and position preference (first-shown share) per run, with intervals."""
-    pw = [r for r in runs if r.pairwise is not None]
-    if not pw:
-        return None
-    fig = _figure(7.5, max(2.0, 0.45 * len(pw) + 1.4))
-    ax1, ax2 = fig.subplots(1, 2, sharey=True)
-    y = np.arange(len(pw))[::-1]
-    cons = [r.pairwise.swap_consistency if r.pairwise else None for r in pw]
-    pref = [r.pairwise.position_preference if r.pairwise else None for r in pw]
-    for ax, scores, title in ((ax1, cons, "swap consistency %"), (ax2, pref, "first-shown response picked %")):
-        values, err = _err(scores)
-        ax.barh(y, values, xerr=err, capsize=3, color=[COLORS[i % len(COLORS)] for i in range(len(pw))],
-                error_kw={"elinewidth": 1})
-        ax.set_xlim(0, 100)
-        ax.set_title(title, fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
-    ax2.axvline(50, color="black", linestyle="--", linewidth=1)
-    ax2.text(51, y.max() + 0.45, "no preference", fontsize=7)
-    ax1.set_yticks(y, [r.name for r in pw], fontsize=8)
-    return _svg(fig)
-
-
-def _length_points(rows: Sequence[Judgment], bins: int = 5) -> tuple[list[float], list[tuple[int, int]],
-                                                                    list[tuple[int, int]]]:
-    """Per quantile bin of the relative length difference |len_a - len_b| / (len_a + len_b): its
-    middle, (picks of the longer response, decisive verdicts), and the same for the gold labels."""
-    judged = [j for j in rows if j.status == "ok" and j.winner in ("A", "B") and j.len_a is not None
-              and j.len_b is not None and j.len_a != j.len_b]
-    if len(judged) < bins:
-        return [], [], []
-    rel = np.array([abs(j.len_a - j.len_b) / (j.len_a + j.len_b) for j in judged])  # type: ignore[operator]
-    edges = np.unique(np.quantile(rel, np.linspace(0, 1, bins + 1)))
-    ids = np.clip(np.searchsorted(edges[1:-1], rel, side="right"), 0, len(edges) - 2)
-    mids, judge, gold = [], [], []
-    for b in range(len(edges) - 1):
-        m = ids == b
-        if not m.any():
-            continue
-        sel = [j for j, keep in zip(judged, m, strict=True) if keep]
-        longer_a = [j.len_a > j.len_b for j in sel]  # type: ignore[operator]
-        picks = sum((j.winner == "A") == la for j, la in zip(sel, longer_a, strict=True))
-        labelled = [(j, la) for j, la in zip(sel, longer_a, strict=True) if j.label in ("A", "B")]
-        g = sum((j.label == "A") == la for j, la in labelled)
-        mids.append(float(np.median(rel[m])))
-        judge.append((int(picks), len(sel)))
-        gold.append((int(g), len(labelled)))
-    return mids, judge, gold
-
-
-def plot_length_bias(runs: Sequence[LoadedRun]) -> str | None:
-    """Share of decisive verdicts that pick the longer response, by how much longer it is, with
-    Wilson intervals; the gold labels' share as the dashed reference."""
-    fig = _figure(7.5, 3.4)
-    ax = fig.subplots()
-    drawn = False
-    for i, r in enumerate(runs):
-        mids, judge, gold = _length_points(r.rows)
-        if not mids:
-            continue
-        drawn = True
-        color = COLORS[i % len(COLORS)]
-        shares = [100 * k / n for k, n in judge]
-        cis = [wilson_interval(k, n) for k, n in judge]
-        err = np.array([[s - 100 * (lo or 0) for s, (lo, _) in zip(shares, cis, strict=True)],
-                        [100 * (hi or 0) - s for s, (_, hi) in zip(shares, cis, strict=True)]])
-        ax.errorbar(mids, shares, yerr=err, marker="o", capsize=3, color=color, label=r.name)
-        if any(n for _, n in gold):
-            ax.plot(mids, [100 * k / n if n else math.nan for k, n in gold], linestyle="--", color=color,
-                    alpha=0.6, label=f"gold labels ({r.name})")
-    if not drawn:
-        return None
-    ax.axhline(50, color="black", linewidth=0.8, alpha=0.5)
-    ax.set_xlabel("relative length difference |len A - len B| / (len A + len B), median of each quantile bin")
-    ax.set_ylabel("picks the longer response %")
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-    return _svg(fig)
-
-
-def plot_reliability(runs: Sequence[LoadedRun]) -> str | None:
-    """Reliability diagram of soft verdicts (p(A) against the gold label), from the run report."""
-    soft = [(i, r, s) for i, r in enumerate(runs)
-            if r.pairwise is not None and (s := r.pairwise.soft_calibration) is not None]
-    if not soft:
-        return None
-    fig = _figure(4.8, 4.4)
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], color="black", linestyle="--", linewidth=1, label="perfect calibration")
-    for i, r, s in soft:
-        bins = [b for b in s.reliability.bins if b.count]
-        sizes = [20 + 180 * b.count / max(1, s.reliability.n) for b in bins]
-        ax.plot([b.mean_predicted for b in bins], [b.observed for b in bins], color=COLORS[i % len(COLORS)],
-                label=f"{r.name}: ECE {s.ece.value:.3f}")
-        ax.scatter([b.mean_predicted for b in bins], [b.observed for b in bins], s=sizes,
-                   color=COLORS[i % len(COLORS)], alpha=0.7)
-    ax.set_xlabel("mean p(A) in bin")
-    ax.set_ylabel("share with gold A")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
-    return _svg(fig)
-
-
-def rankings(run: LoadedRun) -> dict[str, Any] | None:
-    """Systems ranked by their win rate against the baseline, with intervals clustered by item
-    (win-rate suites: AlpacaEval and Arena-Hard imports, the model is the category)."""
-    from .rankings import SYSTEM_AGGREGATIONS, system_win_rates
-
-    agg = None if run.manifest.aggregation is None else run.manifest.aggregation.name
-    if agg != "winrate" and agg not in SYSTEM_AGGREGATIONS:  # systems suites: the system is the category too
-        return None
-    if agg in SYSTEM_AGGREGATIONS:
-        return system_win_rates(run.rows, run.manifest)
-    from .metrics.ranking import win_rates  # scipy: loaded on first use
-
-    valid = [j for j in run.rows if j.status == "ok" and j.winner != "invalid"]
-    if not valid:
-        return None
-    outcome = [math.nan if (c := win_credit(j.winner, j.p_a)) is None else c for j in valid]
-    est = win_rates([j.category or "" for j in valid], outcome, item=[j.example_id for j in valid])
-    return dict(sorted(est.items(), key=lambda kv: (-(kv[1].value or 0.0), kv[0])))
-
-
-def plot_rankings(run: LoadedRun, ranked: dict[str, Any]) -> str:
-    fig = _figure(7.0, max(2.0, 0.35 * len(ranked) + 1.2))
-    ax = fig.subplots()
-    names = list(ranked)[::-1]
-    est = [ranked[n] for n in names]
-    values = [100 * (e.value or 0.0) for e in est]
-    err = np.array([[100 * (e.value - e.ci_low) if e.ci_low is not None else 0 for e in est],
-                    [100 * (e.ci_high - e.value) if e.ci_high is not None else 0 for e in est]])
-    ax.errorbar(values, np.arange(len(names)), xerr=err, fmt="o", capsize=3, color=COLORS[0])
-    ax.axvline(50, color="black", linestyle="--", linewidth=1)
-    ax.set_yticks(np.arange(len(names)), names, fontsize=8)
-    ax.set_xlabel("win rate against the baseline % (tie = half)")
-    ax.set_xlim(0, 100)
-    ax.grid(axis="x", alpha=0.3)
-    return _svg(fig)
 
 
 # --------------------------------------------------------------------------- html
