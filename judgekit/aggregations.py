@@ -60,6 +60,7 @@ register = aggregations.register
 
 def aggregate(name: str, rows: Iterable[Judgment], args: Mapping[str, Any] | None = None) -> SuiteReport:
     """Run the named aggregation over judgment rows."""
+    from . import rankings  # noqa: F401 - the systems suites' leaderboards register from their own module
     return aggregations.get(name)(list(rows), dict(args or {}))
 
 

@@ -20,7 +20,7 @@ PARSER_VERSION = 1  # bump when a parser change alters verdicts of unchanged tem
 def verdict_of(template: Template, completion: Completion) -> Verdict:
     """The verdict in the shown frame: a recorded one, else the parsed text, else the scores."""
     if completion.recorded_winner is not None:
-        return Verdict(winner=completion.recorded_winner, raw=completion.text,
+        return Verdict(winner=completion.recorded_winner, raw=completion.text, p_a=completion.recorded_p_a,
                        label="recorded", reason=None if completion.recorded_winner != "invalid"
                        else "recorded verdict was unparseable")
     if completion.choice_logprobs is not None:

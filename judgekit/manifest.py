@@ -159,6 +159,9 @@ class RunManifest(Frozen):
         """The data the run judged: an import's suite data (None when not joined with a suite)."""
         if self.imported is not None:
             return self.data.get("suite_data")
+        if self.data.get("source") == "systems":
+            # a systems suite's data is its baseline and instructions; the systems judged may differ by run
+            return {k: self.data.get(k) for k in ("baseline", "questions", "n_instructions") if k in self.data}
         return self.data
 
     def config_template(self) -> str | None:
@@ -468,7 +471,8 @@ def check_runs(runs: Sequence[StoredRun], suite: SuiteSpec | None, data: str | N
         by_split[run.split].append(run)
     for split, members in sorted(by_split.items(), key=lambda kv: str(kv[0])):
         current = None
-        if data is not None:
+        systems_suite = suite.adapter in ("alpaca_eval", "arena_hard")  # checked against each other only
+        if data is not None and not systems_suite:
             try:
                 current = data_identity(load_examples(suite, split, data).provenance)
             except (ConfigError, DataError) as exc:

@@ -132,8 +132,13 @@ def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
     template (``args.templates[kind]``)."""
     if not overrides:
         return suite
+    overrides = dict(overrides)
+    agg_args = overrides.pop("aggregation_args", None)  # scoring inputs (systems suites' LC files, ...)
     args = {**suite.args, **overrides}
     update: dict[str, Any] = {"args": args}
+    if agg_args and suite.aggregation is not None:
+        update["aggregation"] = suite.aggregation.model_copy(
+            update={"args": {**suite.aggregation.args, **agg_args}})
     kind = overrides.get("kind")
     if kind is not None:
         if kind not in ("pairwise", "pointwise"):
@@ -178,14 +183,19 @@ def prepare(config: RunConfig) -> PreparedRun:
     requests = expand_samples(requests, config.samples)
     sampling = requests[0].sampling if requests else sampling
 
+    # A systems suite's run is the same run whichever systems it holds (adding one later judges only it),
+    # and scoring inputs do not change a judgment: neither is part of the run's identity.
+    unstable = ("systems", "aggregation_args")
+    unstable_data = ("path", "systems", "n_examples") if data.provenance.get("source") == "systems" else ("path",)
     identity = {
         "suite": suite.name, "split": split,
-        "data": {k: v for k, v in data.provenance.items() if k != "path"},
+        "data": {k: v for k, v in data.provenance.items() if k not in unstable_data},
         "backend": backend.identity(),
         "template": [template.name, template.hash] if backend.uses_template else None,
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
-        **({"suite_args": jsonable(config.suite_args)} if config.suite_args else {}),
+        **({"suite_args": jsonable({k: v for k, v in config.suite_args.items() if k not in unstable})}
+           if set(config.suite_args) - set(unstable) else {}),
         **({"samples": config.samples} if config.samples > 1 else {}),
     }
     fingerprint = sha(identity)

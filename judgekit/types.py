@@ -121,6 +121,9 @@ class Completion(Record):
     scores: list[float] | None = None
     # A verdict recorded by another tool (replay), in the shown frame: A = first shown.
     recorded_winner: Winner | None = None
+    # With a recorded verdict: P(first shown is better) as the other tool recorded it (AlpacaEval's
+    # continuous preference), or None.
+    recorded_p_a: float | None = None
     cached: bool = False
 
     @property

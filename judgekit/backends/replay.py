@@ -22,6 +22,7 @@ from ..errors import ConfigError, DataError
 from ..registry import backends
 from ..types import Completion, JudgeRequest, Order, Winner
 from .base import Backend
+from .replay_alpaca import AlpacaAnnotations, annotation_files
 
 JUDGEBENCH_DECISIONS: dict[Any, Winner] = {"A>B": "A", "B>A": "B", "A=B": "tie", None: "invalid"}
 
@@ -36,16 +37,24 @@ class ReplayBackend(Backend):
     def __init__(self, model: str, *, reparse: bool = False) -> None:
         super().__init__(model)
         path = Path(model)
-        if path.is_dir():
+        self.alpaca: AlpacaAnnotations | None = None
+        if (path.is_dir() and not (path / "judgments.jsonl").is_file()) or path.suffix == ".json":
+            # AlpacaEval's recorded annotations (a file, or a results/ folder of them)
+            self.alpaca = AlpacaAnnotations(annotation_files(path))
+        elif path.is_dir():
             path = path / "judgments.jsonl"
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(f"replay: no such file {path}")
         self.path = path
         self.reparse = reparse
-        self.sha256 = file_sha256(path)
+        self.sha256 = (file_sha256(path) if self.alpaca is None
+                       else [file_sha256(f) for f in self.alpaca.files])
         self.judge_model: str | None = None
         self.records: dict[tuple[str, Order, int], Completion] = {}
-        self._load()
+        if self.alpaca is not None:
+            self.judge_model = self.alpaca.judge
+        else:
+            self._load()
         # recorded reward-model scores (scores, no judge text) were made with no judge prompt
         recs = list(self.records.values())
         self.uses_template = not recs or any(r.scores is None or r.text is not None for r in recs)
@@ -116,6 +125,8 @@ class ReplayBackend(Backend):
             latency_s=rec.get("latency_s"))
 
     async def complete(self, requests: Sequence[JudgeRequest]) -> list[Completion]:
+        if self.alpaca is not None:
+            return [self.alpaca.answer(r) for r in requests]
         out = []
         for r in requests:
             rec = self.records.get((r.example_id, r.order, r.sample))

@@ -8,11 +8,13 @@ from rich.console import Console
 
 from ..errors import ConfigError
 from ..progress import NullProgress, RichProgress
+from ..rankings import SYSTEM_AGGREGATIONS
 from ..types import RetryPolicy, RunConfig
 from ._endpoints import print_endpoints, print_no_answers
 from ._judge_args import judge_config as make_judge_config
 from ._judge_args import key_values, suite_targets
 from ._output import headline_text, print_run
+from ._systems import print_systems_report, systems_args, systems_options
 
 RUN_EPILOG = """\b
 Examples:
@@ -116,6 +118,7 @@ def _timeout(value: float | None) -> float | None:
 @click.option("--revision", default=None, help="generic suite: the hub dataset's revision (a commit hash "
               "pins it).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@systems_options
 def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: Path | None,
             jury_aggregation: str | None, judge_config: Path | None,
             template: str | None, data: str | None, limit: int | None, single_order: bool,
@@ -125,7 +128,10 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
             backend_options: tuple[str, ...], reparse: bool, run_id: str | None,
             results_dir: str, cache_path: str | None, no_cache: bool, fields: tuple[str, ...],
             labels: tuple[str, ...], kind: str | None, hub_dataset: str | None, hub_split: str | None,
-            hub_config: str | None, revision: str | None, quiet: bool) -> None:
+            hub_config: str | None, revision: str | None, quiet: bool, systems: tuple[str, ...] = (),
+            baseline: str | None = None, instruction_difficulty: str | None = None,
+            gold_ranking: str | None = None, oracle: str | None = None,
+            gamed_annotations: str | None = None) -> None:
     """Judge a suite's pairs in both orders (or grade its responses, for pointwise suites) and report
     the suite's metrics and its published aggregation. Several suites run one after the other."""
     sampling = {k: v for k, v in {"temperature": temperature, "max_tokens": max_tokens,
@@ -145,6 +151,7 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
         judge_cfgs = [c.model_copy(update={"verdict": verdict}) for c in judge_cfgs]
     judge_cfg = judge_cfgs[0]
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
+    suite_args.update(systems_args(systems, baseline, instruction_difficulty, gamed_annotations, gold_ranking, oracle))
     configs = [RunConfig(
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
         swap=False if single_order else None,
@@ -181,6 +188,8 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
         title = f"{prep.suite.name} / {prep.split} / {prep.backend.display_name}"
         if "no_answers" in result.extra:
             print_no_answers(result.metrics.n_failed, result.extra["no_answers"], console)
+        elif result.report is not None and result.report.aggregation in SYSTEM_AGGREGATIONS:
+            print_systems_report(result.report, title, console)
         else:
             print_run(result.metrics, result.report, title, console)
         if "sampling" in result.extra:

@@ -34,6 +34,7 @@ from ..manifest import ManifestMismatchError, StoredRun, check_runs, data_identi
 from ..metrics.interval import Score
 from ..metrics.pairwise import PairwiseMetrics
 from ..metrics.winrate import head_to_head
+from ..rankings import SYSTEM_AGGREGATIONS
 from ..run_health import check_health
 from ..scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
 from ..suites import SuiteSpec, load_suite
@@ -108,6 +109,10 @@ class WinRateRow(Frozen):
     avg_length: float | None
     date: str
     mismatch: tuple[str, ...] = ()
+    lc_standard_error: float | None = None  # AlpacaEval's LC standard error (systems runs)
+    source: str = "import"  # "import" (annotations imported) or "run" (a systems suite judged by judgekit)
+    score: Score | None = None  # Arena-Hard: the score against the baseline with its 90 % bootstrap interval
+    style_controlled: Score | None = None  # Arena-Hard: the style-controlled score with its interval
 
 
 class ExcludedRun(Frozen):
@@ -205,6 +210,44 @@ def lc_win_rate(preference: np.ndarray, len_model: np.ndarray, len_baseline: np.
     return cell(lc.lc_win_rate)
 
 
+def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()
+                ) -> tuple[list[WinRateRow], list[str]]:
+    """A systems-suite run (``judgekit run --suite alpaca_eval`` or ``arena_hard``) rescored from its
+    judgments: one row per system (the baseline included) from :mod:`judgekit.rankings`, and the
+    report's notes (how the length-controlled win rate's inputs were obtained, dropped questions)."""
+    report = suite_report(rows, run.manifest)
+    if report is None or not report.tables:
+        return [], []
+
+    def val(row: Mapping[str, Score], key: str) -> float | None:
+        s = row.get(key)
+        return None if s is None else _round(s.value)
+
+    def count(row: Mapping[str, Score], key: str) -> int:
+        v = val(row, key)
+        return 0 if v is None else int(v)
+
+    out = []
+    for name, row in report.tables[0].rows.items():
+        base: dict[str, Any] = {"rank": 0, "model": name, "annotator": run.judge, "run_id": run.run_id, "date": run.date,
+                "mismatch": tuple(mismatch), "source": "run"}
+        if "score" in row:  # Arena-Hard: the score is the win rate against the baseline
+            out.append(WinRateRow(
+                **base, win_rate=val(row, "score"), standard_error=None, lc_win_rate=None, discrete_win_rate=None,
+                n_wins=0, n_wins_base=0, n_draws=0, n_total=count(row, "n_battles"),
+                n_dropped=count(row, "dropped_questions"), avg_length=None, score=cell(row.get("score")),
+                style_controlled=cell(row["style_controlled"]) if row["style_controlled"].value is not None else None))
+            continue
+        lc = row.get("lc_win_rate")
+        out.append(WinRateRow(
+            **base, win_rate=val(row, "win_rate"), standard_error=val(row, "standard_error"),
+            lc_win_rate=None if lc is None or lc.value is None else cell(lc),
+            lc_standard_error=val(row, "lc_standard_error"), discrete_win_rate=val(row, "discrete_win_rate"),
+            n_wins=count(row, "n_wins"), n_wins_base=count(row, "n_wins_base"), n_draws=count(row, "n_draws"),
+            n_total=count(row, "n_total"), n_dropped=0, avg_length=val(row, "avg_length")))
+    return out, [f"{run.judge}: {n}" for n in report.notes]
+
+
 def winrate_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()) -> list[WinRateRow]:
     by_model: dict[str, list[Judgment]] = defaultdict(list)
     for j in rows:
@@ -264,7 +307,13 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
         suite = None  # an import-only suite (alpaca_eval, arena_hard): no definition to check against
     if suite is not None and config.split is not None:
         suite.split(config.split)
-    reasons = check_runs(runs, suite, config.data)
+    if suite is not None and suite.aggregation is not None and suite.aggregation.name in SYSTEM_AGGREGATIONS:
+        # AlpacaEval annotations imported with `judgekit import` sit beside the suite's own runs: they
+        # were not judged under its definition, so they are checked as imports (template, parser)
+        reasons = {**check_runs([r for r in runs if r.imported], None, config.data),
+                   **check_runs([r for r in runs if not r.imported], suite, config.data)}
+    else:
+        reasons = check_runs(runs, suite, config.data)
     unreadable = check_health(runs, reasons, StoredRun.judgments)  # incomplete, failed, corrupt runs
     bad = {rid: tuple(rs) for rid, rs in reasons.items() if rs}
     excluded: list[ExcludedRun] = []
@@ -287,10 +336,16 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
     notes: list[str] = []
 
     aggregation = {r.manifest.aggregation.name if r.manifest.aggregation else None for r in runs}
-    if aggregation == {"winrate"}:
+    if aggregation and aggregation <= {"winrate", *SYSTEM_AGGREGATIONS}:
         model_rows: list[WinRateRow] = []
         for run in runs:
-            model_rows += winrate_rows(run, list(run.judgments().values()), bad.get(run.run_id, ()))
+            js = list(run.judgments().values())
+            if run.manifest.aggregation is not None and run.manifest.aggregation.name in SYSTEM_AGGREGATIONS:
+                srows, snotes = system_rows(run, js, bad.get(run.run_id, ()))
+                model_rows += srows
+                notes += snotes
+            else:
+                model_rows += winrate_rows(run, js, bad.get(run.run_id, ()))
         # one row per (annotator, model): the latest run wins
         latest: dict[tuple[str, str], WinRateRow] = {}
         dates = {r.run_id: (str(r.manifest.updated_at or ""), r.run_id) for r in runs}
@@ -301,9 +356,15 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
             latest[key] = row
         ranked: list[WinRateRow] = []
         for annotator in sorted({k[0] for k in latest}):
-            mine = sorted((r for k, r in latest.items() if k[0] == annotator),
-                          key=lambda r: _sort_key(r.win_rate, r.model))
-            ranked += [r.model_copy(update={"rank": k}) for k, r in zip(_ranks([m.win_rate for m in mine]), mine,
+            group = [r for k, r in latest.items() if k[0] == annotator]
+            # AlpacaEval 2 ranks by the length-controlled win rate: so do judgekit's own systems runs
+            by_lc = all(r.source == "run" and r.lc_win_rate is not None for r in group)
+
+            def headline(r: WinRateRow, by_lc: bool = by_lc) -> float | None:
+                return r.lc_win_rate.value if by_lc and r.lc_win_rate is not None else r.win_rate
+
+            mine = sorted(group, key=lambda r: _sort_key(headline(r), r.model))
+            ranked += [r.model_copy(update={"rank": k}) for k, r in zip(_ranks([headline(m) for m in mine]), mine,
                                                                          strict=True)]
         return Leaderboard(suite=config.suite, kind="winrate", headline_name="win rate (AlpacaEval)",
                            models=tuple(ranked), excluded=tuple(excluded), notes=tuple(sorted(notes)))

@@ -71,7 +71,10 @@ def _explanation(board: Leaderboard) -> str:
                 "0 and 1.5 are draws; win rate = mean(preference - 1) x 100, standard error = sem x 100, "
                 "discrete win rate on preferences rounded to win / draw / loss. LC: length-controlled win rate "
                 "(logistic GLM on the tanh of the standardised length difference, read at zero difference), "
-                "with a percentile bootstrap interval. Sorted by win rate within each annotator.")
+                "with a percentile bootstrap interval (imported annotations); for judgekit's own systems runs "
+                "(`judgekit run --suite alpaca_eval`) AlpacaEval's length_controlled_v1 with its standard error, "
+                "and those are sorted by it, as AlpacaEval 2 sorts. Imports (and Arena-Hard runs, whose win rate is "
+                "Arena-Hard's score) are sorted by win rate within each annotator.")
     return ("Rates in percent with percentile-bootstrap 95% intervals over examples (both orders of a pair "
             "resampled together). Position preference: share of decisive verdicts that pick the first-shown "
             "response (50 = no preference). Judge time: wall time of the judging where recorded. "
@@ -106,10 +109,10 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
 
     if board.kind == "winrate":
         names = ["annotator", "rank", "model", "win_rate", "standard_error", *trio_names("lc_win_rate"),
-                 "discrete_win_rate", "n_wins", "n_wins_base", "n_draws", "n_total", "n_dropped", "avg_length",
+                 "lc_standard_error", "discrete_win_rate", "n_wins", "n_wins_base", "n_draws", "n_total", "n_dropped", "avg_length",
                  "date", "run_id", "mismatch"]
         rows = [[r.annotator, r.rank, r.model, r.win_rate, r.standard_error, *trio("", r.lc_win_rate),
-                 r.discrete_win_rate, r.n_wins, r.n_wins_base, r.n_draws, r.n_total, r.n_dropped, r.avg_length,
+                 r.lc_standard_error, r.discrete_win_rate, r.n_wins, r.n_wins_base, r.n_draws, r.n_total, r.n_dropped, r.avg_length,
                  r.date, r.run_id, "; ".join(r.mismatch)] for r in board.models]
         return names, rows
     names = ["split", "rank", "judge", "template", "source", *trio_names("headline")]

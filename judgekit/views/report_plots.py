@@ -254,7 +254,12 @@ def plot_reliability(runs: Sequence[LoadedRun]) -> str | None:
 def rankings(run: LoadedRun) -> dict[str, Any] | None:
     """Systems ranked by their win rate against the baseline, with intervals clustered by item
     (win-rate suites: AlpacaEval and Arena-Hard imports, the model is the category)."""
-    if run.manifest.aggregation is None or run.manifest.aggregation.name != "winrate":
+    from ..rankings import SYSTEM_AGGREGATIONS, system_win_rates
+
+    agg = None if run.manifest.aggregation is None else run.manifest.aggregation.name
+    if agg in SYSTEM_AGGREGATIONS:  # systems suites: the system is the category, AlpacaEval's own win rate
+        return system_win_rates(run.rows, run.manifest)
+    if agg != "winrate":
         return None
     from ..metrics.ranking import win_rates  # scipy: loaded on first use
 
