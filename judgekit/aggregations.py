@@ -315,7 +315,8 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     macro precision / recall / F1 over (A, B, tie), Cohen's kappa, on each example's first judged
     order (the published protocol judges one order); with both orders, also consistency (the same
     verdict in both orders, JudgeLM's measure: ties count, and two unparseable outputs count as the
-    same, as JudgeLM's parser turns both into a draw) and the same figures on the second order."""
+    same, as JudgeLM's parser turns both into a draw; a failed request is never consistent) and the
+    same figures on the second order."""
     examples = [js for js in by_example(rows).values() if js[0].label is not None]
     table: dict[str, dict[str, Score]] = {}
 
@@ -334,7 +335,10 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     two = [(p, g) for p, g in pairs if p is not None]
     if two:
         table["second order"] = figures([_verdict(p[1]) for p, _ in two], [g for _, g in two])
-        consistency = rate([_verdict(p[0]) == _verdict(p[1]) for p, _ in two])
+        # a failed request (no output at all) is never consistent with anything; two unparseable
+        # outputs are (JudgeLM's parser makes both a draw)
+        consistency = rate([p[0].status == "ok" and p[1].status == "ok" and _verdict(p[0]) == _verdict(p[1])
+                            for p, _ in two])
     else:
         consistency = Score(value=None, n=0, higher_is_better=True)
     by_cat: dict[str, list[list[Judgment]]] = defaultdict(list)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 from platformdirs import user_cache_dir
 
 from .types import Completion, JudgeRequest
+
+log = logging.getLogger(__name__)
 
 
 def default_cache_path() -> Path:
@@ -43,20 +46,40 @@ def request_key(identity: dict[str, Any], req: JudgeRequest) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+BUSY_TIMEOUT_S = 60.0  # how long one statement waits for another process's write to finish
+
+
 class CompletionCache:
-    def __init__(self, path: str | Path, commit_every: int = 64) -> None:
+    """Safe for several processes at once (the default cache is shared by all of a user's runs):
+    WAL (readers never wait for the writer), one short transaction per put (a write lock is held
+    for microseconds, never across a slow request) and a busy timeout. A cache that still cannot
+    be read or written (locked for a minute, disk full) costs a cache miss and a warning, never
+    the run: the judgment itself is already in judgments.jsonl."""
+
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path)
+        # isolation_level=None: autocommit, so no statement leaves a transaction open behind it
+        self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS completions (key TEXT PRIMARY KEY, "
                          "value TEXT NOT NULL, created REAL NOT NULL)")
-        self._pending = 0
-        self.commit_every = commit_every
+        self.failures = 0
+
+    def _trouble(self, what: str, exc: sqlite3.Error) -> None:
+        if not self.failures:
+            log.warning("completion cache %s: %s failed (%s); the run goes on without the cache for the "
+                        "requests it affects", self.path, what, exc)
+        self.failures += 1
 
     def get(self, key: str) -> Completion | None:
-        row = self._db.execute("SELECT value FROM completions WHERE key = ?", (key,)).fetchone()
+        try:
+            row = self._db.execute("SELECT value FROM completions WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            self._trouble("read", exc)
+            return None
         if row is None:
             return None
         return Completion.model_validate_json(row[0])
@@ -64,16 +87,16 @@ class CompletionCache:
     def put(self, key: str, completion: Completion) -> None:
         if not completion.ok:
             return  # failures are never cached: the next run retries them
-        self._db.execute("INSERT OR REPLACE INTO completions VALUES (?, ?, ?)",
-                         (key, completion.model_dump_json(exclude={"cached", "attempts"}), time.time()))
-        self._pending += 1
-        if self._pending >= self.commit_every:
-            self.commit()
+        try:
+            self._db.execute("INSERT OR REPLACE INTO completions VALUES (?, ?, ?)",
+                             (key, completion.model_dump_json(exclude={"cached", "attempts"}), time.time()))
+        except sqlite3.OperationalError as exc:
+            self._trouble("write", exc)
 
     def commit(self) -> None:
-        self._db.commit()
-        self._pending = 0
+        """Nothing to do: every put commits at once (kept for callers)."""
 
     def close(self) -> None:
-        self.commit()
+        if self.failures:
+            log.warning("completion cache %s: %d reads/writes failed and were skipped", self.path, self.failures)
         self._db.close()

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
@@ -278,6 +278,7 @@ class ManifestMismatchError(RunStateError):
 class StoredRun:
     run_dir: Path
     manifest: RunManifest
+    _rows: dict[str, Judgment] | None = field(default=None, repr=False, compare=False)
 
     @property
     def run_id(self) -> str:
@@ -304,7 +305,11 @@ class StoredRun:
         return self.manifest.date
 
     def judgments(self) -> dict[str, Judgment]:
-        return read_judgments(self.run_dir / JUDGMENTS, strict=True)
+        # read once; a torn last line (a killed run) is dropped, which leaves the run incomplete
+        # (judgekit.run_health); a corrupt line elsewhere is a DataError naming it
+        if self._rows is None:
+            self._rows = read_judgments(self.run_dir / JUDGMENTS)
+        return self._rows
 
 
 def runs_folder(results_dir: str | Path) -> Path:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import jinja2
 import numpy as np
 import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from pydantic import Field, ValidationError
 
 from .errors import ConfigError
@@ -72,8 +73,11 @@ class TemplateSpec(Frozen):
     defaults: dict[str, Any] = Field(default_factory=dict)
 
 
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                          autoescape=False)
+# Every template, shipped or the user's, renders in jinja2's immutable sandbox: no private or
+# internal attributes (__globals__, __subclasses__, ...), no unsafe str.format, no mutation of
+# lists and dicts. A template can read its variables, nothing else.
+_ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                     autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,16 @@ class Template:
         try:
             user = _compile(self.text).render(variables)
             system = _compile(self.spec.system).render(variables) if self.spec.system else None
+        except SecurityError as exc:
+            raise ConfigError(f"template {self.name!r}: {exc}; judgekit renders templates in a sandbox "
+                              "that gives a template its variables and nothing else (no internal "
+                              "attributes, no changes to data)") from None
         except jinja2.UndefinedError as exc:
             raise ConfigError(f"template {self.name!r}: {exc.message}; example {example_id!r} "
                               "does not provide it") from None
+        except Exception as exc:  # a user template's own error (1/0, a bad format string): no traceback
+            raise ConfigError(f"template {self.name!r} failed on example {example_id!r}: "
+                              f"{type(exc).__name__}: {exc}") from None
         if self.spec.format == "completion":
             return (), (system + "\n\n" + user if system else user)
         messages = [Message(role="system", content=system)] if system else []

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from .adapters import LoadedData, load_examples
 from .aggregations import PointwiseMetrics, SuiteReport
@@ -27,8 +28,9 @@ from .metrics.pairwise import PairwiseMetrics
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import orders_for
+from .redact import register_options
 from .scoring import metrics_document, score_rows, suite_report
-from .store import RunStore
+from .store import JudgeClock, RunStore, run_dir_for
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
@@ -70,6 +72,7 @@ class RunResult:
     n_cached: int = 0
     n_sent: int = 0
     n_failed: int = 0
+    n_missing: int = 0  # requests with no judgment row at the end (never expected; exit status 1)
     extra: dict[str, Any] = field(default_factory=dict)
     report: SuiteReport | None = None  # the suite's published aggregation, when it has one
 
@@ -139,7 +142,13 @@ def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
     return suite.model_copy(update=update)
 
 
+def _sampling_problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'sampling'} {e['input']!r}: "
+                     + ("unknown setting" if e["type"] == "extra_forbidden" else e["msg"]) for e in exc.errors())
+
+
 def prepare(config: RunConfig) -> PreparedRun:
+    register_options(config.judge.options)  # masked in everything the run writes
     suite = with_args(load_suite(config.suite), config.suite_args)
     split, split_spec = suite.split(config.split)
     data = load_examples(suite, split, config.data, config.limit)
@@ -151,7 +160,11 @@ def prepare(config: RunConfig) -> PreparedRun:
         raise ConfigError(f"template {template.name!r} is {template.spec.kind} but suite {suite.name!r} is "
                           f"{suite.kind}; pick a {suite.kind} template with --template "
                           f"(the suite's default is {split_spec.template or suite.default_template!r})")
-    sampling = SamplingParams(**{**template.spec.sampling, **config.judge.sampling})
+    try:
+        sampling = SamplingParams(**{**template.spec.sampling, **config.judge.sampling})
+    except ValidationError as exc:
+        raise ConfigError(f"judge sampling: {_sampling_problems(exc)}; the sampling settings are: "
+                          f"{', '.join(SamplingParams.model_fields)}") from None
     swap = config.swap if config.swap is not None else (suite.protocol.swap and not backend.order_independent)
     mode = config.judge.verdict
     if mode not in backend.verdict_modes:
@@ -170,7 +183,7 @@ def prepare(config: RunConfig) -> PreparedRun:
     }
     fingerprint = sha(identity)
     run_id = config.run_id or f"{suite.name}-{split}-{slug(backend.display_name)}-{fingerprint[:8]}"
-    run_dir = Path(config.results_dir) / "runs" / run_id
+    run_dir = run_dir_for(config.results_dir, run_id)
     manifest = run_manifest(
         run_id=run_id, fingerprint=fingerprint, suite=suite, split=split, data=data.provenance,
         judge=JudgeRef(display_name=backend.display_name, identity=jsonable(backend.identity()),
@@ -186,7 +199,8 @@ def prepare(config: RunConfig) -> PreparedRun:
 
 
 async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore,
-                 cache: CompletionCache | None, progress: Progress, counts: dict[str, int]) -> None:
+                 cache: CompletionCache | None, progress: Progress, counts: dict[str, int],
+                 clock: JudgeClock | None = None) -> None:
     backend, template = prep.backend, prep.template
     identity = backend.identity()
 
@@ -225,6 +239,8 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
             counts["sent"] += len(batch)
             for (req, key), completion in zip(batch, completions, strict=True):
                 finish(req, completion, key)
+            if clock is not None:
+                clock.update(counts["sent"])  # timing on disk as the run goes: survives a kill
 
     n_workers = max(1, min(prep.config.concurrency, len(batches)))
     await asyncio.gather(*(worker() for _ in range(n_workers)))
@@ -238,6 +254,11 @@ def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
 
 async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     store = RunStore(prep.run_dir)
+    with store.locked():  # a second process on this run folder stops here, naming this one
+        return await _execute(prep, progress, store)
+
+
+async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> RunResult:
     store.open_run(prep.manifest.to_json())
     existing = store.load(keep={r.request_id for r in prep.requests})
     done = {rid for rid, j in existing.items() if j.status == "ok"}
@@ -249,24 +270,25 @@ async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
     progress.start(total=len(prep.requests), completed=len(done),
                    invalid=sum(existing[r].winner == "invalid" for r in done),
                    description=f"{prep.suite.name}/{prep.split} {prep.backend.display_name}")
-    started = time.perf_counter()
+    # the judge's wall time (model loading included), what the leaderboard reports as cost
+    clock = JudgeClock(store) if pending and prep.backend.timed else None
     try:
         if pending:
             await prep.backend.start(prep.run_dir)
-            await _judge(prep, pending, store, cache, progress, counts)
+            await _judge(prep, pending, store, cache, progress, counts, clock)
     finally:
         progress.stop()
         store.close()
         if cache is not None:
             cache.close()
         await prep.backend.aclose()
-        if pending and counts["sent"] and prep.backend.timed:
-            # the judge's wall time (model loading included), what the leaderboard reports as cost
-            store.add_judge_time(time.perf_counter() - started, counts["sent"])
+        if clock is not None and counts["sent"]:
+            clock.update(counts["sent"], force=True)
     rows = store.load(keep={r.request_id for r in prep.requests})
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
-                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report)
+                     n_sent=counts["sent"], n_failed=metrics.n_failed, report=report,
+                     n_missing=len(prep.requests) - len(rows))

@@ -8,15 +8,22 @@ of each request wins, and the file is rewritten atomically with one row per requ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from pydantic import ValidationError
 
-from .errors import DataError, RunStateError
+from .errors import ConfigError, DataError, JudgekitError, RunStateError
+from .locking import run_lock
+from .redact import redact, redact_text
 from .types import Judgment
 
 log = logging.getLogger(__name__)
@@ -26,42 +33,150 @@ JUDGMENTS = "judgments.jsonl"
 METRICS = "metrics.json"
 
 
-def write_json_atomic(path: Path, obj: Any) -> None:
+# A run id names a folder under results/runs: a name, never a path.
+_RUN_ID = re.compile(r"[A-Za-z0-9_+=@,-][A-Za-z0-9._+=@,-]*")
+MAX_RUN_ID = 200  # well under NAME_MAX (255 bytes) on every common file system
+
+
+def check_run_id(run_id: str, option: str = "--run-id") -> str:
+    """``run_id`` if it is a plain folder name; a ConfigError (saying why) if it is a path or odd."""
+    why = None
+    if run_id in ("", ".", ".."):
+        why = "is not a folder name"
+    elif "/" in run_id or "\\" in run_id or os.sep in run_id or (os.altsep and os.altsep in run_id):
+        why = "is a path (it holds a path separator)"
+    elif len(run_id) > MAX_RUN_ID:
+        why = f"is {len(run_id)} characters long (at most {MAX_RUN_ID})"
+    elif not _RUN_ID.fullmatch(run_id):
+        why = ("holds characters other than letters, digits and . _ - + = @ , (or starts with a dot)")
+    if why is not None:
+        raise ConfigError(f"{option} {run_id[:80]!r}{'...' if len(run_id) > 80 else ''} {why}; a run id "
+                          "names a folder under <results-dir>/runs, e.g. --run-id my-judge-v2")
+    return run_id
+
+
+def run_dir_for(results_dir: str | os.PathLike[str], run_id: str, option: str = "--run-id") -> Path:
+    """<results_dir>/runs/<run_id>, after checking that the run id is a name."""
+    return Path(results_dir) / "runs" / check_run_id(run_id, option)
+
+
+def _write_atomic(path: Path, write: Callable[[IO[str]], None]) -> None:
+    """Write ``path`` through a .tmp beside it, fsync'd then renamed over it. On any failure (a full
+    disk, say) the .tmp is removed and ``path`` is left as it was."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise JudgekitError(f"{path}: could not write ({exc.strerror or exc}); the previous file is intact. "
+                            "Free some space (or fix the permissions) and rerun the same command to "
+                            "resume.") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    obj = redact(obj)  # no credentials on disk (URL passwords, Authorization headers, API keys)
+
+    def write(f: IO[str]) -> None:
         json.dump(obj, f, indent=2, ensure_ascii=False, sort_keys=False)
         f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+
+    _write_atomic(path, write)
+
+
+@dataclass
+class DroppedLine:
+    line: int
+    reason: str
+    text: bytes
+
+
+def _parse_lines(path: Path) -> Iterator[tuple[int, bytes, Judgment | str]]:
+    """(line number, raw bytes, the row or why it is not one) for each non-blank line, streamed."""
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield lineno, raw, f"invalid UTF-8 at byte {exc.start}"
+                continue
+            try:
+                yield lineno, raw, Judgment.model_validate_json(text)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                yield lineno, raw, f"not a judgment row: {err['msg']} (field {'.'.join(map(str, err['loc']))})"
 
 
 def read_judgments(path: Path, *, strict: bool = False) -> dict[str, Judgment]:
     """The latest row of each request in a judgments.jsonl.
 
-    A line that does not parse is an error in ``strict`` mode; otherwise only a torn
-    final line (a process killed mid-write) is tolerated and dropped with a warning.
+    A line that does not parse (bad JSON, invalid UTF-8) is an error in ``strict`` mode; otherwise
+    only a torn final line (a process killed mid-write, even inside a multi-byte character: it has no
+    newline) is tolerated and dropped with a warning. A bad line elsewhere is a DataError that points
+    to ``judgekit score --repair``.
     """
     rows: dict[str, Judgment] = {}
     if not path.is_file():
         return rows
-    with open(path, encoding="utf-8") as f:
-        lines = f.readlines()
-    for lineno, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            j = Judgment.model_validate_json(text)
-        except ValidationError as exc:
-            last = lineno == len(lines) and not text.endswith("\n")
-            if last and not strict:
+    for lineno, raw, parsed in _parse_lines(path):
+        if isinstance(parsed, str):
+            if not raw.endswith(b"\n") and not strict:  # only the last line can lack its newline
                 log.warning("%s:%d: dropping a torn last line (interrupted write)", path, lineno)
                 continue
-            raise DataError(f"not a judgment row: {exc.errors()[0]['msg']} "
-                            f"(field {'.'.join(map(str, exc.errors()[0]['loc']))})",
-                            path=str(path), line=lineno) from None
-        rows[j.request_id] = j
+            raise DataError(f"{parsed}; `judgekit score --repair {path.parent}` keeps every valid row and "
+                            "sets the bad lines aside", path=str(path), line=lineno)
+        rows[parsed.request_id] = parsed
     return rows
+
+
+@dataclass
+class RepairReport:
+    kept: int
+    dropped: list[DroppedLine] = field(default_factory=list)
+    rejected_path: Path | None = None
+
+
+REJECTED = "judgments.rejected.jsonl"
+
+
+def repair_judgments(path: Path) -> RepairReport:
+    """Rewrite ``path`` with every line that is a valid judgment row (all of them, superseded ones
+    too, in order) and append the others, byte for byte, to judgments.rejected.jsonl beside it."""
+    good: list[str] = []
+    dropped: list[DroppedLine] = []
+    if path.is_file():
+        for lineno, raw, parsed in _parse_lines(path):
+            if isinstance(parsed, str):
+                dropped.append(DroppedLine(lineno, parsed, raw))
+            else:
+                good.append(raw.decode("utf-8").rstrip("\n"))
+    if not dropped:
+        return RepairReport(kept=len(good))
+    rejected = path.with_name(REJECTED)
+    with open(rejected, "ab") as f:  # first, so a failure below loses nothing
+        for d in dropped:
+            f.write(d.text if d.text.endswith(b"\n") else d.text + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+    def write(f: IO[str]) -> None:
+        for text in good:
+            f.write(text + "\n")
+
+    _write_atomic(path, write)
+    for d in dropped:
+        log.warning("%s:%d: dropped (%s)", path, d.line, d.reason)
+    return RepairReport(kept=len(good), dropped=dropped, rejected_path=rejected)
 
 
 class RunStore:
@@ -71,6 +186,10 @@ class RunStore:
         self.judgments_path = self.dir / JUDGMENTS
         self.metrics_path = self.dir / METRICS
         self._fh: IO[str] | None = None
+
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """Exclusive use of the run folder for the block (see judgekit.locking)."""
+        return run_lock(self.dir)
 
     # -------------------------------------------------------------- manifest
     def read_manifest(self) -> dict[str, Any] | None:
@@ -93,14 +212,11 @@ class RunStore:
                 manifest["timing"] = old["timing"]
         write_json_atomic(self.manifest_path, manifest)
 
-    def add_judge_time(self, seconds: float, n_sent: int) -> None:
-        """Add one session's judging wall time (and requests sent) to the manifest's ``timing``."""
+    def write_timing(self, timing: dict[str, Any]) -> None:
+        """Set the manifest's ``timing`` (the judge's wall time and requests sent, over all sessions)."""
         manifest = self.read_manifest()
         if manifest is None:
             return
-        timing = dict(manifest.get("timing") or {})
-        timing["judge_wall_s"] = round(float(timing.get("judge_wall_s", 0.0)) + seconds, 3)
-        timing["requests_sent"] = int(timing.get("requests_sent", 0)) + n_sent
         manifest["timing"] = timing
         write_json_atomic(self.manifest_path, manifest)
 
@@ -117,15 +233,15 @@ class RunStore:
         return rows
 
     def compact(self, rows: dict[str, Judgment]) -> None:
-        tmp = self.judgments_path.with_name(JUDGMENTS + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
+        def write(f: IO[str]) -> None:
             for j in rows.values():
                 f.write(j.model_dump_json(exclude_none=True) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.judgments_path)
+
+        _write_atomic(self.judgments_path, write)
 
     def append(self, judgment: Judgment) -> None:
+        if judgment.error is not None:  # a server may echo the credentials it was sent
+            judgment = judgment.model_copy(update={"error": redact_text(judgment.error)})
         if self._fh is None:
             self._fh = open(self.judgments_path, "a", encoding="utf-8")  # noqa: SIM115 - held open for the run
         self._fh.write(judgment.model_dump_json(exclude_none=True) + "\n")
@@ -140,3 +256,29 @@ class RunStore:
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
         write_json_atomic(self.metrics_path, metrics)
+
+
+class JudgeClock:
+    """One session's judging time, added to what earlier sessions recorded and written to the
+    manifest as the run goes (at most every ``every_s`` seconds, and once more at a clean stop),
+    so a killed run keeps all but the last moments of its timing."""
+
+    def __init__(self, store: RunStore, every_s: float = 0.5) -> None:
+        manifest = store.read_manifest() or {}
+        self.base = dict(manifest.get("timing") or {})
+        self.store = store
+        self.every_s = every_s
+        self.started = time.perf_counter()
+        self._last = self.started
+
+    def update(self, n_sent: int, *, force: bool = False) -> None:
+        now = time.perf_counter()
+        if force or now - self._last >= self.every_s:
+            self._last = now
+            self.write(now - self.started, n_sent)
+
+    def write(self, seconds: float, n_sent: int) -> None:
+        timing = dict(self.base)
+        timing["judge_wall_s"] = round(float(timing.get("judge_wall_s", 0.0)) + seconds, 3)
+        timing["requests_sent"] = int(timing.get("requests_sent", 0)) + n_sent
+        self.store.write_timing(timing)

@@ -4,7 +4,9 @@ that name the file, the line and the field."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +35,9 @@ class Row:
                 raise DataError("missing", path=self.path, line=self.line, field=name)
             return None
         value = self.data[name]
+        if isinstance(value, float) and not math.isfinite(value):  # JSON NaN / Infinity, a Parquet NaN
+            raise DataError(f"{value!r} is not a value (NaN / Infinity); give the field a real value or "
+                            "leave it out", path=self.path, line=self.line, field=name)
         if not isinstance(value, types):
             raise DataError(
                 f"expected {_type_names(types)}, got {type(value).__name__} {value!r:.60}",
@@ -64,10 +69,33 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _not_utf8(path: Path, line: int, exc: UnicodeDecodeError, column: int | None = None) -> DataError:
+    bad = exc.object[exc.start:exc.start + 1].hex()
+    where = f" at column {column}" if column is not None else ""
+    return DataError(f"not UTF-8 (byte 0x{bad}{where}); judgekit reads UTF-8 only: re-save the file as UTF-8 "
+                     f"(e.g. iconv -f latin1 -t utf-8 {path.name} > fixed{path.suffix})", path=str(path), line=line)
+
+
+def decode_utf8(path: Path) -> str:
+    """A whole file as text: UTF-8, a leading byte-order mark dropped; a DataError naming the line of
+    the first byte that is not UTF-8."""
+    blob = path.read_bytes()
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = blob.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (blob.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _not_utf8(path, line, exc, column) from None
+
+
 def read_jsonl(path: Path) -> Iterator[Row]:
     """Yield each non-blank line of a JSONL file as a Row; a bad line raises DataError."""
-    with open(path, encoding="utf-8") as f:
-        for lineno, text in enumerate(f, start=1):
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, lineno, exc, exc.start + 1) from None
             if not text.strip():
                 continue
             try:
@@ -133,10 +161,23 @@ def read_records(path: Path) -> Iterator[Row]:
     elif suffix in (".csv", ".tsv"):
         import csv
 
-        with open(path, encoding="utf-8", newline="") as f:
-            reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
-            for i, rec in enumerate(reader, start=2):  # line 1 is the header
-                yield Row(dict(rec), str(path), i)
+        text = decode_utf8(path)  # a BOM is dropped, so the first column keeps its name
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
+        try:
+            header = next(reader, None)
+            start = reader.line_num + 1
+            for values in reader:
+                if values:  # a blank line is skipped (as csv.DictReader does)
+                    rec: dict[Any, Any] = dict(zip(header or [], values, strict=False))
+                    for name in (header or [])[len(values):]:
+                        rec[name] = None
+                    if header is not None and len(values) > len(header):
+                        rec[None] = values[len(header):]
+                    # the record's own first line: quoted newlines make records span several lines
+                    yield Row(rec, str(path), start)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise DataError(f"not valid CSV: {exc}", path=str(path), line=reader.line_num) from None
     elif suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
@@ -152,7 +193,7 @@ def read_records(path: Path) -> Iterator[Row]:
 
 def _read_json(path: Path) -> Iterator[Row]:
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
+        obj = json.loads(decode_utf8(path))
     except json.JSONDecodeError as exc:
         raise DataError(f"invalid JSON ({exc.msg} at column {exc.colno})", path=str(path),
                         line=exc.lineno) from None
@@ -265,6 +306,10 @@ def load_examples(suite: SuiteSpec, split: str | None = None,
             raise DataError(f"duplicate example id {ex.id!r} (also at example {seen[ex.id] + 1})",
                             path=str(loaded.provenance.get("path", suite.name)), line=i + 1, field="id")
         seen[ex.id] = i
+    if not loaded.examples:
+        raise DataError(f"no examples in split {split_name!r} of suite {suite.name!r}: the data is empty (or "
+                        "holds no rows of this suite's kind); nothing to judge",
+                        path=str(loaded.provenance.get("path", suite.name)))
     loaded.provenance["split"] = split_name
     loaded.provenance["n_examples"] = len(loaded.examples)
     if limit is not None:

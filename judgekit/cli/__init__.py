@@ -3,12 +3,16 @@ calls the library."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import sys
+from types import FrameType
 
 import click
 
 from ..errors import JudgekitError
+from ..redact import install_log_filter, redact_text
 from .audit_cmd import audit_cmd
 from .import_cmd import import_cmd
 from .leaderboard_cmd import leaderboard_cmd
@@ -25,6 +29,7 @@ def cli(verbose: int) -> None:
     """judgekit: measure LLM judges."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    install_log_filter()
 
 
 cli.add_command(run_cmd)
@@ -37,18 +42,41 @@ cli.add_command(report_cmd)
 cli.add_command(audit_cmd)
 
 
+_terminated = False
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM takes Ctrl-C's path (asyncio cancels the run, which closes files, the cache and the
+    backend and records the timing), then main() says so and exits 143."""
+    global _terminated
+    _terminated = True
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:
+        raise KeyboardInterrupt
+
+
 def main() -> None:
+    with contextlib.suppress(ValueError):  # not in the main thread: leave SIGTERM alone
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-        click.echo("Interrupted. Finished judgments are saved; rerun the same command to resume.",
-                   err=True)
-        sys.exit(130)
+        what = "Terminated (SIGTERM)" if _terminated else "Interrupted"
+        click.echo(f"{what}. Finished judgments are saved; rerun the same command to resume.", err=True)
+        sys.exit(143 if _terminated else 130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except JudgekitError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
+        click.secho(f"error: {redact_text(str(exc))}", fg="red", err=True)
+        sys.exit(2)
+    except OSError as exc:  # a path too long, a folder not writable, a full disk: no traceback
+        name = str(exc.filename or "")
+        if len(name) > 120:
+            name = f"{name[:60]}...{name[-40:]} ({len(name)} characters)"
+        click.secho(f"error: {name + ': ' if name else ''}{exc.strerror or exc}", fg="red", err=True)
         sys.exit(2)
 
 

@@ -70,6 +70,6 @@ def leaderboard_cmd(results_dir: Path, suite: str, split: str | None, formats: s
     for e in board.excluded:
         console.print(f"[yellow]left out {e.run_id}: {'; '.join(e.reasons)}[/yellow]")
     for run_id, why in board.flagged():
-        console.print(f"[red](!) {run_id} does not match the suite's current definition: {'; '.join(why)}[/red]")
+        console.print(f"[red](!) {run_id} does not match the suite's current definition or is not whole: {'; '.join(why)}[/red]")
     for path in write_leaderboard(board, out_dir, fmts):
         console.print(f"wrote {path}")

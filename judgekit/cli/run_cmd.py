@@ -107,7 +107,7 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
     preps = [runner.prepare(c) for c in configs]  # every suite's data and template checked up front
     import asyncio
 
-    failed = 0
+    failed = missing = 0
     headlines: list[tuple[str, str, str]] = []
     for prep in preps:
         unit = "responses" if prep.suite.kind == "pointwise" else "pairs"
@@ -122,6 +122,10 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         console.print(f"resumed {result.n_resumed}, from cache {result.n_cached}, sent {result.n_sent}")
         console.print(f"judgments: {result.run_dir / 'judgments.jsonl'}\nmetrics:   {result.run_dir / 'metrics.json'}")
         failed += result.n_failed
+        if result.n_missing:
+            missing += result.n_missing
+            console.print(f"[red]{result.n_missing} of {len(prep.requests)} requests have no judgment[/red]; "
+                          "rerun the same command to judge them")
         if result.report is not None:
             v = result.report.headline.value
             headlines.append((f"{prep.suite.name}/{prep.split}", result.report.headline_name,
@@ -130,7 +134,7 @@ def run_cmd(suite: str, split: str | None, judge: str | None, judge_config: Path
         console.print("[bold]summary[/bold]")
         for name, what, value in headlines:
             console.print(f"  {name}: {what} {value}")
-    if failed:
+    if failed or missing:
         raise SystemExit(1)
 
 

@@ -16,7 +16,7 @@ from ..judging import imported_judgment
 from ..manifest import import_manifest, slug
 from ..registry import Registry
 from ..scoring import metrics_document, score_rows, suite_report
-from ..store import RunStore
+from ..store import RunStore, check_run_id, run_dir_for
 from ..suites import AggregationSpec, load_suite
 from ..types import Frozen, Judgment, Order, PairExample, Verdict, Winner
 
@@ -77,6 +77,8 @@ def winner_from(choice: Any, table: dict[Any, Winner]) -> Winner:
 
 def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
     """Read another tool's judgments and write them as a judgekit run; return the run folder."""
+    if options.run_id is not None:
+        check_run_id(options.run_id)  # a name, not a path: refused before anything is read or written
     for p in paths:
         if not Path(p).is_file():
             raise ConfigError(f"import {fmt}: no such file {p}")
@@ -137,11 +139,12 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
               **({"suite_data": suite_data} if suite_data is not None else {})},
         judge=judge, aggregation=aggregation, two_orders={j.order for j in rows} == {"AB", "BA"},
         n_requests=len(rows), config={"import": fmt, "paths": paths, **options.model_dump()})
-    run_dir = Path(options.results_dir) / "runs" / run_id
+    run_dir = run_dir_for(options.results_dir, run_id)
     store = RunStore(run_dir)
-    store.open_run(manifest.to_json())
-    by_id = {j.request_id: j for j in rows}
-    store.compact(by_id)
-    metrics = score_rows(rows, manifest)
-    store.write_metrics(metrics_document(manifest, metrics, len(rows), suite_report(rows, manifest)))
+    with store.locked():
+        store.open_run(manifest.to_json())
+        by_id = {j.request_id: j for j in rows}
+        store.compact(by_id)
+        metrics = score_rows(rows, manifest)
+        store.write_metrics(metrics_document(manifest, metrics, len(rows), suite_report(rows, manifest)))
     return run_dir

@@ -34,6 +34,7 @@ from ..manifest import ManifestMismatchError, StoredRun, check_runs, data_identi
 from ..metrics.interval import Score
 from ..metrics.pairwise import PairwiseMetrics
 from ..metrics.winrate import head_to_head
+from ..run_health import check_health
 from ..scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
 from ..suites import SuiteSpec, load_suite
 from ..types import Frozen, Judgment
@@ -264,12 +265,17 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
     if suite is not None and config.split is not None:
         suite.split(config.split)
     reasons = check_runs(runs, suite, config.data)
+    unreadable = check_health(runs, reasons, StoredRun.judgments)  # incomplete, failed, corrupt runs
     bad = {rid: tuple(rs) for rid, rs in reasons.items() if rs}
     excluded: list[ExcludedRun] = []
+    if unreadable and config.on_mismatch == "include":  # nothing to list: left out even here
+        excluded = [ExcludedRun(run_id=rid, reasons=bad[rid]) for rid in sorted(unreadable)]
+        runs = [r for r in runs if r.run_id not in unreadable]
     if bad and config.on_mismatch == "refuse":
         lines = "\n".join(f"  {rid}: {'; '.join(rs)}" for rid, rs in sorted(bad.items()))
         raise ManifestMismatchError(
-            f"{len(bad)} of {len(runs)} stored {config.suite} runs do not match the suite's current definition:\n"
+            f"{len(bad)} of {len(runs)} stored {config.suite} runs do not match the suite's current definition "
+            f"or are not whole:\n"
             f"{lines}\nRerun them (`judgekit run` with the same judge resumes nothing and judges again under "
             "the new definition), or pass --skip-mismatched to leave them out, or --include-mismatched to "
             "list them flagged.")

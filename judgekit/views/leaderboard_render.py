@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..metrics.interval import Score
+from ..run_health import md_escape
 from ..types import Frozen
 from .format import digits_for, num, with_ci
 from .leaderboard import DECIMALS, FORMATS, JudgeRow, Leaderboard
@@ -57,7 +58,7 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, li
 def _footer(board: Leaderboard) -> list[str]:
     lines = []
     for run_id, why in board.flagged():
-        lines.append(f"(!) {run_id} does not match the suite's current definition: {'; '.join(why)}")
+        lines.append(f"(!) {run_id} does not match the suite's current definition or is not whole: {'; '.join(why)}")
     for e in board.excluded:
         lines.append(f"left out {e.run_id}: {'; '.join(e.reasons)}")
     lines += list(board.notes)
@@ -82,17 +83,17 @@ def render_markdown(board: Leaderboard) -> str:
     out = [f"# {board.suite} leaderboard", "", _explanation(board), ""]
     group_name = "annotator" if board.kind == "winrate" else "split"
     for group in dict.fromkeys(g for g, _ in rows):
-        out.append(f"## {group_name} {group}" if group is not None else "## runs")
+        out.append(f"## {group_name} {md_escape(str(group))}" if group is not None else "## runs")
         out.append("")
         out.append("| " + " | ".join(header) + " |")
         out.append("|" + "|".join("---:" if i == 0 or i >= 3 else "---" for i in range(len(header))) + "|")
         for g, cells in rows:
             if g == group:
-                out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+                out.append("| " + " | ".join(md_escape(c) for c in cells) + " |")
         out.append("")
     footer = _footer(board)
     if footer:
-        out += [f"- {line}" for line in footer] + [""]
+        out += [f"- {md_escape(line)}" for line in footer] + [""]
     return "\n".join(out)
 
 
