@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ConfigError
 from .metrics.agreement import cohen_kappa
 from .metrics.interval import Score
 from .registry import Registry
@@ -72,9 +73,16 @@ def _verdict(j: Judgment) -> Winner:
 def by_example(rows: Iterable[Judgment]) -> dict[str, list[Judgment]]:
     """Rows grouped by example, each group in order AB, BA (then by sample), examples by id."""
     groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in sorted(rows, key=lambda j: (j.example_id, j.order != "AB", j.sample)):
+    for j in rows:
         groups[j.example_id].append(j)
-    return dict(groups)
+    # the stable sort of all rows by (example, order, sample), one small group at a time
+    out: dict[str, list[Judgment]] = {}
+    for key in sorted(groups):
+        js = groups[key]
+        if len(js) > 1:
+            js.sort(key=lambda j: (j.order != "AB", j.sample))
+        out[key] = js
+    return out
 
 
 def rate(flags: Sequence[bool] | Sequence[float], higher_is_better: bool | None = True) -> Score:
@@ -103,8 +111,13 @@ def correct(j: Judgment) -> bool:
 
 
 def both_orders(js: Sequence[Judgment]) -> tuple[Judgment, Judgment] | None:
-    ab = next((j for j in js if j.order == "AB"), None)
-    ba = next((j for j in js if j.order == "BA"), None)
+    ab = ba = None
+    for j in js:  # the first of each order
+        if j.order == "AB":
+            if ab is None:
+                ab = j
+        elif j.order == "BA" and ba is None:
+            ba = j
     return (ab, ba) if ab is not None and ba is not None else None
 
 
@@ -112,6 +125,13 @@ def agree(pair: tuple[Judgment, Judgment]) -> bool:
     """Positional agreement: the same valid verdict in both orders (un-swapped)."""
     a, b = _verdict(pair[0]), _verdict(pair[1])
     return a == b and a != "invalid"
+
+
+def same_verdict(pair: tuple[Judgment, Judgment]) -> bool:
+    """Positional agreement as LLMBar's evaluate.py counts it (``equal += output_True ==
+    output_False``): the same verdict in both orders, where two unparseable ones (None == None)
+    are the same too."""
+    return _verdict(pair[0]) == _verdict(pair[1])
 
 
 def invalid_counts(rows: Sequence[Judgment]) -> dict[str, int]:
@@ -171,32 +191,42 @@ def rewardbench(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepor
 # ----------------------------------------------------------------------------- LLMBar, EvalBiasBench
 
 
-def _order_report(groups: Mapping[str, list[list[Judgment]]]) -> dict[str, dict[str, Score]]:
-    """Per group: accuracy averaged over both orders, positional agreement, both orders correct."""
+LLMBAR_STRICT = "agreement (both parseable)"
+
+
+def _order_report(groups: Mapping[str, list[list[Judgment]]], *, llmbar_agreement: bool = False
+                  ) -> dict[str, dict[str, Score]]:
+    """Per group: accuracy averaged over both orders, positional agreement, both orders correct.
+    With ``llmbar_agreement``, "agreement" follows LLMBar's rule (two unparseable verdicts agree)
+    and the stricter figure (the same valid verdict) comes beside it as LLMBAR_STRICT."""
     table: dict[str, dict[str, Score]] = {}
     for name, examples in groups.items():
         per_order = [correct(j) for js in examples for j in js]
         pairs = [p for p in (both_orders(js) for js in examples) if p is not None]
         table[name] = {
             "accuracy": rate(per_order),
-            "agreement": rate([agree(p) for p in pairs]),
-            "both correct": rate([correct(p[0]) and correct(p[1]) for p in pairs]),
+            "agreement": rate([(same_verdict if llmbar_agreement else agree)(p) for p in pairs]),
         }
+        if llmbar_agreement:
+            table[name][LLMBAR_STRICT] = rate([agree(p) for p in pairs])
+        table[name]["both correct"] = rate([correct(p[0]) and correct(p[1]) for p in pairs])
     return table
 
 
 @register("llmbar")
 def llmbar(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     """LLMBar (Zeng et al., 2024): per subset, accuracy averaged over both orders, positional
-    agreement (the same verdict in both orders) and the share judged correctly in both orders.
-    Groups (Adversarial) are the unweighted mean of their subsets, as the paper's Average; the
-    overall row is the unweighted mean of every subset present."""
+    agreement and the share judged correctly in both orders, as LLMBar's evaluate.py counts them:
+    agreement is the same verdict in both orders, two unparseable ones included; the stricter
+    figure (the same parseable verdict) is reported beside it. Groups (Adversarial) are the
+    unweighted mean of their subsets, as the paper's Average; the overall row is the unweighted
+    mean of every subset present."""
     groups: dict[str, list[list[Judgment]]] = defaultdict(list)
     for js in by_example(rows).values():
         groups[_subset(js)].append(js)
     order = [s for s in args.get("subsets", []) if s in groups] + sorted(set(groups) - set(args.get("subsets", [])))
-    table = _order_report({k: groups[k] for k in order})
-    columns = ("accuracy", "agreement", "both correct")
+    table = _order_report({k: groups[k] for k in order}, llmbar_agreement=True)
+    columns = ("accuracy", "agreement", LLMBAR_STRICT, "both correct")
     for group, members in args.get("groups", {}).items():
         present = [m for m in members if m in table]
         if present:
@@ -309,6 +339,9 @@ def macro_prf(gold: Sequence[str], pred: Sequence[str], classes: Sequence[str] =
     return float(np.mean(precision)), float(np.mean(recall)), float(np.mean(f1))
 
 
+STRICT_TITLE = "strict: unparseable = invalid"
+
+
 @register("three_way")
 def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     """Agreement with a gold label that may be a tie, as PandaLM and JudgeLM report it: accuracy,
@@ -316,9 +349,18 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     order (the published protocol judges one order); with both orders, also consistency (the same
     verdict in both orders, JudgeLM's measure: ties count, and two unparseable outputs count as the
     same, as JudgeLM's parser turns both into a draw; a failed request is never consistent) and the
-    same figures on the second order."""
-    examples = [js for js in by_example(rows).values() if js[0].label is not None]
+    same figures on the second order. With ``unparseable: tie`` (PandaLM), an unparseable output is a
+    tie, as PandaLM's compute_metrics.py counts it, and the strict figures come in a table of their own."""
+    grouped = by_example(rows)
+    examples = [js for js in grouped.values() if js[0].label is not None]
     table: dict[str, dict[str, Score]] = {}
+    # PandaLM's compute_metrics.py counts an unparseable judge output ("garbage") as a tie
+    # (`args.unparseable: tie`); the strict figures (unparseable = invalid) come in their own table.
+    unparseable_as_tie = args.get("unparseable") == "tie"
+
+    def published(j: Judgment) -> str:
+        v = _verdict(j)
+        return "tie" if unparseable_as_tie and j.status == "ok" and v == "invalid" else v
 
     def figures(verdicts: list[str], gold: list[str]) -> dict[str, Score]:
         n = len(gold)
@@ -330,14 +372,14 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
         }
 
     gold = [str(js[0].label) for js in examples]
-    table["first order"] = figures([_verdict(js[0]) for js in examples], gold)
+    table["first order"] = figures([published(js[0]) for js in examples], gold)
     pairs = [(both_orders(js), str(js[0].label)) for js in examples]
     two = [(p, g) for p, g in pairs if p is not None]
     if two:
-        table["second order"] = figures([_verdict(p[1]) for p, _ in two], [g for _, g in two])
+        table["second order"] = figures([published(p[1]) for p, _ in two], [g for _, g in two])
         # a failed request (no output at all) is never consistent with anything; two unparseable
         # outputs are (JudgeLM's parser makes both a draw)
-        consistency = rate([p[0].status == "ok" and p[1].status == "ok" and _verdict(p[0]) == _verdict(p[1])
+        consistency = rate([p[0].status == "ok" and p[1].status == "ok" and published(p[0]) == published(p[1])
                             for p, _ in two])
     else:
         consistency = Score(value=None, n=0, higher_is_better=True)
@@ -346,15 +388,21 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
         if js[0].category:
             by_cat[js[0].category].append(js)
     for cat, group in sorted(by_cat.items()):
-        table[f"first order: {cat}"] = figures([_verdict(js[0]) for js in group], [str(js[0].label) for js in group])
+        table[f"first order: {cat}"] = figures([published(js[0]) for js in group], [str(js[0].label) for js in group])
     counts = invalid_counts(rows)
-    counts["unlabelled examples"] = len(by_example(rows)) - len(examples)
-    tables = [ReportTable(title="agreement with gold", columns=("accuracy", "precision", "recall", "F1", "kappa"),
-                          rows=table)]
+    counts["unlabelled examples"] = len(grouped) - len(examples)
+    columns = ("accuracy", "precision", "recall", "F1", "kappa")
+    tables = [ReportTable(title="agreement with gold", columns=columns, rows=table)]
+    if unparseable_as_tie:
+        strict = {"first order": figures([_verdict(js[0]) for js in examples], gold)}
+        if two:
+            strict["second order"] = figures([_verdict(p[1]) for p, _ in two], [g for _, g in two])
+        tables.append(ReportTable(title=STRICT_TITLE, columns=columns, rows=strict))
     if two:
         tables.append(ReportTable(title="order", columns=("consistency",),
                                   rows={"both orders": {"consistency": consistency}}))
-    return SuiteReport(aggregation="three_way", headline_name="accuracy (first order)",
+    name = "accuracy (first order, unparseable = tie)" if unparseable_as_tie else "accuracy (first order)"
+    return SuiteReport(aggregation="three_way", headline_name=name,
                        headline=table["first order"]["accuracy"], tables=tuple(tables), counts=counts)
 
 
@@ -562,3 +610,119 @@ def winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
                        tables=(ReportTable(title="win rates", columns=("win rate", "ties", "invalid", "first-shown wins"),
                                            rows=table),),
                        counts=invalid_counts(rows))
+
+
+# ----------------------------------------------------------------------------- question answering
+
+
+def _estimate_score(e: Score, higher_is_better: bool | None) -> Score:
+    return e.model_copy(update={"higher_is_better": higher_is_better})
+
+
+@register("qa")
+def qa(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
+    """QA with references ("Judging the Judges"): the judge accepts an answer when its grade is at
+    least 0.5; against the gold correctness label: accuracy, Cohen's kappa (the headline: the
+    number that paper trusts), false accepts and false rejects (percent of all examples, and as
+    rates over the incorrect and the correct answers), overall and per category. An unread verdict
+    or a failed request counts as not accepted (and is counted)."""
+    from .metrics.qa import qa_agreement
+
+    first = [js[0] for js in by_example(rows).values()]
+    labelled = [j for j in first if j.gold_score is not None]
+    groups: dict[str, list[Judgment]] = defaultdict(list)
+    for j in labelled:
+        if j.category:
+            groups[j.category].append(j)
+    cols = ("accuracy", "Cohen's kappa", "false accepts", "false rejects", "false accept rate", "false reject rate")
+    table: dict[str, dict[str, Score]] = {}
+    for name, group in [("overall", labelled), *sorted(groups.items())]:
+        accepted = [j.status == "ok" and j.score is not None and j.score >= 0.5 for j in group]
+        m = qa_agreement(accepted, [float(j.gold_score or 0) >= 0.5 for j in group])
+        table[name] = dict(zip(cols, (
+            _estimate_score(m.accuracy, True), _estimate_score(m.cohen_kappa, True),
+            _estimate_score(m.false_accept, False), _estimate_score(m.false_reject, False),
+            _estimate_score(m.false_accept_rate, False), _estimate_score(m.false_reject_rate, False)), strict=True))
+    counts = invalid_counts(rows)
+    counts["unread as rejected"] = sum(j.status != "ok" or j.score is None for j in labelled)
+    return SuiteReport(aggregation="qa", headline_name="Cohen's kappa vs gold (overall)",
+                       headline=table["overall"]["Cohen's kappa"],
+                       tables=(ReportTable(title="judge vs gold correctness", columns=cols, rows=table),),
+                       counts=counts)
+
+
+# ----------------------------------------------------------------------------- RewardBench 2
+
+
+@register("rewardbench2")
+def rewardbench2(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
+    """RewardBench 2 (judgekit.metrics.listwise): per subset, the share of prompts whose chosen
+    completion is best (a tie at the top shared), Ties by its own weighted rule, overall the mean
+    of the subsets. Rating runs (one row per completion): an unread rating counts as -1, as
+    RewardBench 2's code records a failed rating, and is counted; a prompt with a completion not
+    judged (a --limit run) is left out and counted. Four-way runs (one row per prompt): the pick
+    names a shown position, mapped back through the recorded order; an invalid pick is wrong and
+    counted; the share of picks per shown position is reported with intervals."""
+    from .metrics.listwise import best_of_n_report, best_of_n_result, listwise_position_bias
+
+    results: dict[str, dict[str, float]] = defaultdict(dict)
+    ties: dict[str, tuple[list[float], int]] = {}
+    counts = invalid_counts(rows)
+    notes: list[str] = []
+    tables: list[ReportTable] = []
+    modes = {_meta(j, "mode") for j in rows}
+    if modes == {"fourway"}:
+        picks: list[int | None] = []
+        for j in rows:
+            shown = _meta(j, "shown")
+            pick = int(j.score) - 1 if j.status == "ok" and j.score is not None and j.score in (1, 2, 3, 4) else None
+            picks.append(pick)
+            results[_meta(j, "subset")][_meta(j, "prompt_id")] = 1.0 if pick is not None and shown[pick] == 0 else 0.0
+        bias = listwise_position_bias(picks)
+        counts["invalid picks"] = bias.n_invalid
+        tables.append(ReportTable(title="position bias: share of picks per shown position", columns=("picks %",),
+                                  rows={p.position: {"picks %": Score(value=p.share.value, n=p.share.n, count=p.picks,
+                                                                      ci_low=p.share.ci_low, ci_high=p.share.ci_high,
+                                                                      ci_level=p.share.ci_level, p_value=bias.p_value,
+                                                                      higher_is_better=None)}
+                                        for p in bias.positions}))
+    elif modes == {"rating"}:
+        prompts: dict[str, list[Judgment]] = defaultdict(list)
+        for j in rows:
+            prompts[_meta(j, "prompt_id")].append(j)
+        unread = incomplete = 0
+        for pid, js in prompts.items():
+            total = _meta(js[0], "total")
+            if len({_meta(j, "index") for j in js}) != total:
+                incomplete += 1
+                continue
+            scores = [-1.0] * total
+            for j in js:
+                if j.status == "ok" and j.score is not None:
+                    scores[_meta(j, "index")] = float(j.score)
+                else:
+                    unread += 1
+            subset = _meta(js[0], "subset")
+            if subset == "Ties":
+                ties[pid] = (scores, int(_meta(js[0], "num_correct")))
+            else:
+                results[subset][pid] = best_of_n_result(scores)
+        counts["unread ratings (scored -1)"] = unread
+        if incomplete:
+            counts["prompts left out (not every completion judged)"] = incomplete
+            notes.append(f"{incomplete} prompts left out: not every completion was judged")
+    else:
+        raise ConfigError(f"rewardbench2: rows of modes {sorted(map(str, modes))}; expected rating or fourway rows")
+    order = ["Factuality", "Precise IF", "Math", "Safety", "Focus"]
+    ordered = {s: results[s] for s in [*order, *sorted(set(results) - set(order))] if s in results}
+    report = best_of_n_report(ordered, ties or None, n_resamples=int(args.get("n_resamples", 1000)))
+    table = {name: {"score": Score(value=s.score.value, n=s.n_prompts, ci_low=s.score.ci_low,
+                                   ci_high=s.score.ci_high, ci_level=s.score.ci_level, higher_is_better=True)}
+             for name, s in report.subsets.items()}
+    o = report.overall
+    table["overall (mean of subsets)"] = {"score": Score(value=o.value, n=o.n, ci_low=o.ci_low, ci_high=o.ci_high,
+                                                         ci_level=o.ci_level, higher_is_better=True)}
+    return SuiteReport(aggregation="rewardbench2", headline_name="RewardBench 2 score (mean of subsets)",
+                       headline=table["overall (mean of subsets)"]["score"],
+                       tables=(ReportTable(title="RewardBench 2", columns=("score",), rows=table), *tables),
+                       counts=counts, notes=tuple(notes))

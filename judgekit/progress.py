@@ -16,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.progress import Progress as _RichProgress
+from rich.table import Column
 from rich.text import Text
 
 
@@ -42,6 +43,36 @@ class _RateColumn(ProgressColumn):
         return Text(f"{speed:,.1f}/s" if speed else "-/s", style="progress.data.speed")
 
 
+class _EtaColumn(TimeRemainingColumn):
+    def render(self, task: Task) -> Text:
+        return Text("eta ") + super().render(task)
+
+
+class _CountsColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"invalid {task.fields.get('invalid', 0)} failed {task.fields.get('failed', 0)}")
+
+
+_MIN_BAR = 10
+
+
+def columns(width: int, total: int = 0) -> tuple[ProgressColumn, ...]:
+    """The bar's columns for a terminal ``width`` wide and ``total`` requests: the counts, rate,
+    elapsed time and ETA always whole, a bar of at least 10 characters; the description (suite,
+    split and judge, already printed above the bar) only where there is room for it."""
+    d = len(str(max(total, 1)))
+    fixed = (2 * d + 1) + len("1,234.5/s") + len("0:00:00") + len("eta 0:00:00") + len(f"invalid {'9' * d} failed {'9' * d}")
+    room = width - fixed - 6 - 1  # the spaces between those six columns, and one before them
+    tail = (BarColumn(bar_width=None), MofNCompleteColumn(), _RateColumn(), TimeElapsedColumn(), _EtaColumn(),
+            _CountsColumn())
+    if room >= 20 + 1 + 2 * _MIN_BAR:
+        desc = min(40, room - 2 * _MIN_BAR - 1)
+        return (TextColumn("[bold]{task.description}",
+                           table_column=Column(width=desc, no_wrap=True, overflow="ellipsis")),
+                BarColumn(bar_width=room - desc - 1), *tail[1:])
+    return (BarColumn(bar_width=max(_MIN_BAR, room)), *tail[1:])
+
+
 class RichProgress:
     """A live bar on stderr; refreshes at most 10 times a second, whatever the rate."""
 
@@ -54,11 +85,8 @@ class RichProgress:
 
     def start(self, total: int, completed: int, invalid: int, description: str) -> None:
         self.invalid = invalid
-        self._bar = _RichProgress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
-            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-            TextColumn("invalid {task.fields[invalid]}  failed {task.fields[failed]}"),
-            console=self.console, refresh_per_second=10, transient=False)
+        self._bar = _RichProgress(*columns(self.console.width, total), console=self.console, refresh_per_second=10,
+                                  transient=False, expand=False)
         self._bar.start()
         self._task = self._bar.add_task(description, total=total, completed=completed,
                                          invalid=invalid, failed=0)

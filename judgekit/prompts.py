@@ -47,6 +47,8 @@ class ParserSpec(Frozen):
     pattern: str | None = None
     # score: the valid grades [low, high]; a grade outside is invalid
     range: tuple[float, float] | None = None
+    # score: words the pattern's group may match -> their grade (e.g. correct: 1, incorrect: 0)
+    grades: dict[str, float] = Field(default_factory=dict)
 
 
 class LogprobSpec(Frozen):
@@ -118,8 +120,8 @@ class Template:
     def _render_variables(self, variables: dict[str, Any], example_id: str
                           ) -> tuple[tuple[Message, ...], str | None]:
         try:
-            user = _compile(self.text).render(variables)
-            system = _compile(self.spec.system).render(variables) if self.spec.system else None
+            user = _render(self.text, variables)
+            system = _render(self.spec.system, variables) if self.spec.system else None
         except SecurityError as exc:
             raise ConfigError(f"template {self.name!r}: {exc}; judgekit renders templates in a sandbox "
                               "that gives a template its variables and nothing else (no internal "
@@ -189,13 +191,52 @@ def _compile(source: str) -> jinja2.Template:
     return _ENV.from_string(source)
 
 
+@cache
+def _globals(source: str) -> dict[str, Any]:
+    """The compiled template's globals, flattened once (jinja2 flattens its ChainMap on every render)."""
+    return dict(_compile(source).globals)
+
+
+@cache
+def _static(source: str) -> str:
+    return _compile(source).render()
+
+
+def _render(source: str, variables: dict[str, Any]) -> str:
+    """``_compile(source).render(variables)``, with the context's globals merged once per template
+    instead of once per call: the same context (a dict of the globals updated with the
+    variables), the same render function and the same error handling as ``Template.render``."""
+    if "{" not in source:  # no tag, expression or comment: the same text for every example
+        return _static(source)
+    template = _compile(source)
+    flat = _globals(source)
+    # as Template.new_context(vars) builds it, with the flattened globals in place of the ChainMap
+    # (the Context copies its keys into a set on every render: a dict is far cheaper to copy)
+    context = template.environment.context_class(template.environment, {**flat, **variables}, template.name,
+                                                 template.blocks, globals=flat)
+    try:
+        return template.environment.concat(template.root_render_func(context))
+    except Exception:
+        return template.environment.handle_exception()
+
+
 def _normalise(label: str, p: ParserSpec) -> str:
     label = " ".join(label.split())
     return label.casefold() if "IGNORECASE" in p.flags else label
 
 
+@cache
+def _label_table(labels: tuple[str, ...], ignorecase: bool) -> dict[str, str]:
+    """Normalised label -> the sidecar's label (built once per parser, not once per verdict)."""
+    table = {}
+    for k in labels:
+        n = " ".join(k.split())
+        table[n.casefold() if ignorecase else n] = k
+    return table
+
+
 def _label_verdict(p: ParserSpec, label: str, text: str) -> Verdict:
-    table = {_normalise(k, p): k for k in p.labels}
+    table = _label_table(tuple(p.labels), "IGNORECASE" in p.flags)
     key = table.get(_normalise(label, p))
     if key is None:
         return Verdict(winner="invalid", label=label, raw=text, reason=f"unknown label {label!r}")
@@ -238,10 +279,16 @@ def _parse_score(p: ParserSpec, text: str) -> Verdict:
     matches = [m for m in matches if m != ""]
     if not matches:
         return Verdict(winner="invalid", raw=text, reason="no grade found")
-    if p.select == "unique" and len({float(m) for m in matches}) > 1:
+    if p.select == "unique" and len({_normalise(m, p) if p.grades else float(m) for m in matches}) > 1:
         return Verdict(winner="invalid", raw=text, reason=f"conflicting grades: {sorted(set(matches))}")
     label = matches[-1] if p.select == "last" else matches[0]
-    value = float(label)
+    if p.grades:
+        table = {_normalise(k, p): v for k, v in p.grades.items()}
+        if _normalise(label, p) not in table:
+            return Verdict(winner="invalid", label=label, raw=text, reason=f"unknown grade {label!r}")
+        value = float(table[_normalise(label, p)])
+    else:
+        value = float(label)
     if p.range is not None and not p.range[0] <= value <= p.range[1]:
         return Verdict(winner="invalid", label=label, raw=text,
                        reason=f"grade {label} outside {p.range[0]:g}..{p.range[1]:g}")

@@ -29,8 +29,9 @@ from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .protocols import orders_for
 from .redact import register_options
+from .sampling import SAMPLES_FILE, batches_for, expand_samples, report_for_run
 from .scoring import metrics_document, score_rows, suite_report
-from .store import JudgeClock, RunStore, run_dir_for
+from .store import JudgeClock, RunStore, run_dir_for, write_json_atomic
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
@@ -112,14 +113,17 @@ def build_requests(examples: Sequence[Example], template: Template, sampling: Sa
         for order in orders:
             swapped = order == "BA"
             messages, prompt = template.render(ex, swapped=swapped)
+            references: tuple[str, ...] = ()
             if isinstance(ex, PointExample):
                 responses: tuple[str, ...] = (ex.response,)
+                references = tuple(ex.metadata.get("references") or ([ex.reference] if ex.reference else []))
             else:
                 responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
             requests.append(JudgeRequest(
                 request_id=f"{ex.id}#{order}", example_id=ex.id, order=order, messages=messages,
                 prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
-                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses))
+                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses,
+                references=references))
     return requests
 
 
@@ -171,15 +175,18 @@ def prepare(config: RunConfig) -> PreparedRun:
         raise ConfigError(f"backend {config.judge.backend!r} cannot give {mode!r} verdicts; it supports: "
                           f"{', '.join(backend.verdict_modes)}")
     requests = build_requests(list(examples.values()), template, sampling, swap, config.single_order, mode)
+    requests = expand_samples(requests, config.samples)
     sampling = requests[0].sampling if requests else sampling
 
     identity = {
         "suite": suite.name, "split": split,
         "data": {k: v for k, v in data.provenance.items() if k != "path"},
-        "backend": backend.identity(), "template": [template.name, template.hash],
+        "backend": backend.identity(),
+        "template": [template.name, template.hash] if backend.uses_template else None,
         "parser_version": PARSER_VERSION, "sampling": sampling.model_dump(mode="json"), "verdict": mode,
         "swap": swap, "single_order": config.single_order,
         **({"suite_args": jsonable(config.suite_args)} if config.suite_args else {}),
+        **({"samples": config.samples} if config.samples > 1 else {}),
     }
     fingerprint = sha(identity)
     run_id = config.run_id or f"{suite.name}-{split}-{slug(backend.display_name)}-{fingerprint[:8]}"
@@ -188,7 +195,10 @@ def prepare(config: RunConfig) -> PreparedRun:
         run_id=run_id, fingerprint=fingerprint, suite=suite, split=split, data=data.provenance,
         judge=JudgeRef(display_name=backend.display_name, identity=jsonable(backend.identity()),
                        config=jsonable(config.judge.model_dump())),
-        template=TemplateRef(name=template.name, hash=template.hash, parser_version=PARSER_VERSION, verdict=mode),
+        # a reward model scores the bare conversation: no template was used, none is recorded
+        template=TemplateRef(name=template.name if backend.uses_template else None,
+                             hash=template.hash if backend.uses_template else None,
+                             parser_version=PARSER_VERSION, verdict=mode),
         sampling=sampling.model_dump(mode="json"), swap=swap, single_order=config.single_order,
         n_requests=len(requests), config=jsonable(config.model_dump()))
     return PreparedRun(config, suite, split, data, template, backend, swap, requests, examples, run_id,
@@ -223,7 +233,10 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
         else:
             to_send.append((req, key))
 
-    batches = [to_send[i:i + backend.batch_size] for i in range(0, len(to_send), backend.batch_size)]
+    if backend.streams:  # the backend takes the whole run and yields batches as they finish
+        await _judge_streamed(backend, to_send, finish, counts)
+        return
+    batches = batches_for(to_send, backend.batch_size, getattr(backend, "supports_n", False))
     queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
     for b in batches:
         queue.put_nowait(b)
@@ -244,6 +257,21 @@ async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore
 
     n_workers = max(1, min(prep.config.concurrency, len(batches)))
     await asyncio.gather(*(worker() for _ in range(n_workers)))
+
+
+async def _judge_streamed(backend: Backend, to_send: list[tuple[JudgeRequest, str | None]], finish: Any,
+                          counts: dict[str, int]) -> None:
+    waiting = {req.request_id: (req, key) for req, key in to_send}
+    if waiting:
+        async for completions in backend.stream([req for req, _ in to_send]):
+            for completion in completions:
+                item = waiting.pop(completion.request_id, None)
+                if item is not None:
+                    counts["sent"] += 1
+                    finish(item[0], completion, item[1])
+    for req, key in waiting.values():  # the backend's stream ended without them: failed, retried on rerun
+        finish(req, Completion(request_id=req.request_id, error=f"backend {backend.name} returned no completion"),
+               key)
 
 
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
@@ -284,11 +312,46 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
         await prep.backend.aclose()
         if clock is not None and counts["sent"]:
             clock.update(counts["sent"], force=True)
+        backend_stats = prep.backend.run_stats() if pending and counts["sent"] else None
+        if backend_stats:
+            record_backend_stats(store, backend_stats)
     rows = store.load(keep={r.request_id for r in prep.requests})
     metrics = score_rows(rows.values(), prep.manifest)
     report = suite_report(rows.values(), prep.manifest)
     store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
+    extra: dict[str, Any] = {"backend_stats": backend_stats} if backend_stats else {}
+    if rows and all(j.status == "error" for j in rows.values()):
+        extra["no_answers"] = first_errors(rows.values())
+    if prep.config.samples > 1:
+        extra["sampling"] = report_for_run(rows.values(), prep.manifest)
+        write_json_atomic(prep.run_dir / SAMPLES_FILE, extra["sampling"].model_dump(mode="json"))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
                      n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
                      n_sent=counts["sent"], n_failed=metrics.n_failed, report=report,
-                     n_missing=len(prep.requests) - len(rows))
+                     n_missing=len(prep.requests) - len(rows), extra=extra)
+
+
+def record_backend_stats(store: RunStore, stats: dict[str, Any]) -> None:
+    """This invocation's backend figures (per-endpoint counts, errors, latencies) in the manifest:
+    ``backend_stats`` holds the latest invocation's, ``backend_stats_history`` the last 20."""
+    import datetime
+
+    from .manifest import BackendStats
+    from .store import write_json_atomic
+
+    manifest = store.read_manifest()
+    if manifest is None:
+        return
+    entry = BackendStats.model_validate(
+        {"at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), **jsonable(stats)}
+    ).model_dump(mode="json")
+    manifest["backend_stats"] = entry
+    manifest["backend_stats_history"] = [*manifest.get("backend_stats_history", []), entry][-20:]
+    write_json_atomic(store.manifest_path, manifest)
+
+
+def first_errors(rows: Any, n: int = 3) -> list[tuple[str, int]]:
+    """The most common failure messages of a run's failed rows, with their counts."""
+    from collections import Counter
+
+    return Counter(j.error or "unknown error" for j in rows if j.status == "error").most_common(n)

@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from .bulk import paused_gc
 from .errors import ConfigError, DataError, JudgekitError, RunStateError
 from .locking import run_lock
 from .redact import redact, redact_text
@@ -117,6 +118,7 @@ def _parse_lines(path: Path) -> Iterator[tuple[int, bytes, Judgment | str]]:
                 yield lineno, raw, f"not a judgment row: {err['msg']} (field {'.'.join(map(str, err['loc']))})"
 
 
+@paused_gc
 def read_judgments(path: Path, *, strict: bool = False) -> dict[str, Judgment]:
     """The latest row of each request in a judgments.jsonl.
 
@@ -208,8 +210,9 @@ class RunStore:
                 "or remove that folder")
         if old is not None:
             manifest = {**manifest, "created_at": old.get("created_at", manifest.get("created_at"))}
-            if "timing" in old:
-                manifest["timing"] = old["timing"]
+            for key in ("timing", "backend_stats", "backend_stats_history"):  # figures of earlier invocations
+                if key in old:
+                    manifest[key] = old[key]
         write_json_atomic(self.manifest_path, manifest)
 
     def write_timing(self, timing: dict[str, Any]) -> None:

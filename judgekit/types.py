@@ -99,6 +99,7 @@ class JudgeRequest(Frozen):
     # The raw inputs, shown order, for judges that score responses themselves (reward models).
     question: str | None = None
     responses: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()  # reference answers (QA suites), for judges that compare with them
 
 
 class Completion(Record):
@@ -182,9 +183,12 @@ class Judgment(Record):
 
 
 class RetryPolicy(Frozen):
-    max_retries: int = 6
+    max_retries: int = Field(default=6, ge=0)
     base_delay: float = 0.5
     max_delay: float = 60.0
+    # no retry starts once a request has been failing this long (seconds): with the openai
+    # backend's 120 s per attempt, one request takes at most about 12 minutes
+    max_total_s: float = Field(default=600.0, gt=0)
 
 
 class JudgeConfig(Frozen):
@@ -208,10 +212,11 @@ class RunConfig(Frozen):
     judge: JudgeConfig
     swap: bool | None = None  # None: the suite's protocol (off for order-independent backends)
     single_order: Literal["original", "random"] = "original"
-    limit: int | None = None
+    limit: int | None = Field(default=None, ge=1)
+    samples: int = Field(default=1, ge=1)  # verdicts drawn per request (repeated sampling, judgekit.sampling)
     run_id: str | None = None
     results_dir: str = "results"
     cache: str | None = None  # path of the SQLite cache; None: the user cache folder
     use_cache: bool = True
-    concurrency: int = 32
+    concurrency: int = Field(default=32, ge=1)
     retry: RetryPolicy = RetryPolicy()

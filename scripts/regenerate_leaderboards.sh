@@ -2,14 +2,15 @@
 # Regenerate the committed leaderboards in results/leaderboards/ from the recorded judgments in
 # ../shared/data (or $JUDGEKIT_SHARED_DATA): JudgeBench from its 7 recorded judges (replayed), PandaLM
 # from its two recorded judges (imported). The runs are made in a fresh temporary folder, so the
-# leaderboards hold exactly these runs; the only thing that changes from one day to the next is the
-# date column (the runs' own dates).
+# leaderboards hold exactly these runs. Run ids carry no paths and replayed or imported runs no
+# date, so the same data gives byte-identical files on any machine, path or day.
 #
 #   scripts/regenerate_leaderboards.sh              # uses `python` (set PYTHON=... for another one)
+#   JUDGEKIT_LEADERBOARD_OUT=/tmp/lb scripts/regenerate_leaderboards.sh   # write elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${JUDGEKIT_SHARED_DATA:-../shared/data}"
-OUT=results/leaderboards
+OUT="${JUDGEKIT_LEADERBOARD_OUT:-results/leaderboards}"
 PY="${PYTHON:-python}"
 RESULTS="$(mktemp -d)"
 trap 'rm -rf "$RESULTS"' EXIT

@@ -144,7 +144,7 @@ def test_judge_spec_parsing() -> None:
     assert parse_judge_spec("replay:/a/b:c.jsonl") == ("replay", "/a/b:c.jsonl")
     with pytest.raises(ConfigError, match="BACKEND:MODEL"):
         parse_judge_spec("gpt-4o")
-    with pytest.raises(ConfigError, match="known backends: hf, mock, openai, replay, rm, vllm, vllm-server"):
+    with pytest.raises(ConfigError, match="known backends: hf, lexical, mock, openai, ray, replay, rm, vllm, vllm-server"):
         create_backend("nope", "m")
 
 

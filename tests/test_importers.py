@@ -51,19 +51,40 @@ def test_pandalm_recorded_judges(shared_data: Path, tmp_path: Path, name: str, k
     n_invalid = pred.count("invalid")
     assert doc["n_invalid"] == n_invalid == (25 if key == "gpt_result" else 0)
     assert doc["suite_report"]["counts"]["invalid"] == n_invalid
-    t = doc["suite_report"]["tables"][0]["rows"]["first order"]
-    p, r, f, _ = precision_recall_fscore_support(gold, pred, labels=["A", "B", "tie"], average="macro",
-                                                 zero_division=0)
-    assert t["accuracy"]["value"] == pytest.approx(100 * sum(g == v for g, v in zip(gold, pred, strict=True)) / 999)
-    assert (t["precision"]["value"], t["recall"]["value"], t["F1"]["value"]) == pytest.approx((100 * p, 100 * r, 100 * f))
-    assert t["kappa"]["value"] == pytest.approx(cohen_kappa_score(gold, pred))
+    tables = {t["title"]: t for t in doc["suite_report"]["tables"]}
+    # the published aggregation counts an unparseable output as a tie (PandaLM's compute_metrics.py);
+    # the strict figures (unparseable = invalid) are beside it
+    as_tie = ["tie" if v == "invalid" else v for v in pred]
+    for title, verdicts in (("agreement with gold", as_tie), ("strict: unparseable = invalid", pred)):
+        t = tables[title]["rows"]["first order"]
+        p, r, f, _ = precision_recall_fscore_support(gold, verdicts, labels=["A", "B", "tie"], average="macro",
+                                                     zero_division=0)
+        assert t["accuracy"]["value"] == pytest.approx(
+            100 * sum(g == v for g, v in zip(gold, verdicts, strict=True)) / 999)
+        assert (t["precision"]["value"], t["recall"]["value"], t["F1"]["value"]) == pytest.approx(
+            (100 * p, 100 * r, 100 * f))
+        assert t["kappa"]["value"] == pytest.approx(cohen_kappa_score(gold, verdicts))
+    t = tables["agreement with gold"]["rows"]["first order"]
+    strict = tables["strict: unparseable = invalid"]["rows"]["first order"]
+    assert doc["suite_report"]["headline"] == t["accuracy"]
     ties = sum(j.winner == "tie" for j in rows.values())
     assert ties == pred.count("tie") > 0  # ties are verdicts, not errors
     if key == "gpt_result":
         bad = [j for j in rows.values() if j.winner == "invalid"]
         assert {j.raw for j in bad} == {"garbage"} and all(j.reason for j in bad)
-    # the figure the README quotes (69.77 for gpt-3.5-turbo) is sklearn's accuracy on the files, rounded
-    assert f"{t['accuracy']['value']:.2f}" == f"{100 * accuracy_score(gold, pred):.2f}"
+        # PandaLM's published figures for GPT-3.5 (data/compute_metrics.py: Accuracy 0.7107, Macro-Averaged
+        # Precision 0.5879, Recall 0.5736, F1 0.5755); strict: 69.77 and F1 52.74
+        assert [f"{t[k]['value'] / 100:.4f}" for k in ("accuracy", "precision", "recall", "F1")] == [
+            "0.7107", "0.5879", "0.5736", "0.5755"]
+        assert (f"{strict['accuracy']['value']:.2f}", f"{strict['F1']['value']:.2f}") == ("69.77", "52.74")
+        assert doc["suite_report"]["headline_name"] == "accuracy (first order, unparseable = tie)"
+    else:
+        # PandaLM-7B (no unparseable output): 0.6677 / 0.5738 / 0.5750 / 0.5743, strict the same
+        assert [f"{t[k]['value'] / 100:.4f}" for k in ("accuracy", "precision", "recall", "F1")] == [
+            "0.6677", "0.5738", "0.5750", "0.5743"]
+        assert strict == t
+    # the strict figure the README quotes beside it (69.77 for gpt-3.5-turbo) is sklearn's accuracy on the files
+    assert f"{strict['accuracy']['value']:.2f}" == f"{100 * accuracy_score(gold, pred):.2f}"
     # rescoring the run reproduces metrics.json
     again = CliRunner().invoke(cli, ["score", str(run_dir)])
     assert again.exit_code == 0 and _metrics(run_dir) == doc

@@ -168,7 +168,7 @@ def test_missing_extra_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> 
     from judgekit.backends.base import create_backend
 
     monkeypatch.setitem(sys.modules, "vllm", None)
-    with pytest.raises(MissingDependencyError, match=r"pip install 'judgekit\[vllm\]'"):
+    with pytest.raises(MissingDependencyError, match=r"pip install 'judgekit-harness\[vllm\]'"):
         create_backend("vllm", "some/model")
 
 
@@ -222,6 +222,10 @@ def test_default_judge_runs_offline(shared_data: Path, tmp_path: Path, monkeypat
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["judge"]["config"]["backend"] == "hf"
     assert manifest["judge"]["config"]["model"].endswith("SmolLM2-135M-Instruct")
+    # named by its model id, not by the cache folder it was loaded from
+    assert manifest["judge"]["display_name"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert run_dir.name.startswith("judgebench-gpt-HuggingFaceTB_SmolLM2-135M-Instruct-")
+    assert "judgebench / gpt / HuggingFaceTB/SmolLM2-135M-Instruct" in out.output
     assert manifest["template"] == {**manifest["template"], "name": "vanilla", "verdict": "logprob"}
     rows = [json.loads(line) for line in (run_dir / "judgments.jsonl").read_text().splitlines()]
     assert len(rows) == 4 and all(r["status"] == "ok" and 0 < r["p_a"] < 1 for r in rows)

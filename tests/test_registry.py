@@ -20,11 +20,11 @@ from judgekit.registry import Registry, adapters, backends
 
 
 def test_every_builtin_is_registered_where_it_is_defined() -> None:
-    assert backends.names() == ["hf", "mock", "openai", "replay", "rm", "vllm", "vllm-server"]
+    assert backends.names() == ["hf", "lexical", "mock", "openai", "ray", "replay", "rm", "vllm", "vllm-server"]
     assert backends.get("mock") is MockBackend
-    assert {"judgebench", "rewardbench", "llmbar", "generic", "rmbench"} <= set(adapters.names())
+    assert {"judgebench", "rewardbench", "llmbar", "generic", "rmbench", "qa", "rewardbench2"} <= set(adapters.names())
     assert importers.names() == ["alpaca_eval", "arena_hard", "judgebench", "llmbar", "pandalm"]
-    assert {"winrate", "three_way", "rmbench", "pointwise"} <= set(aggregations.names())
+    assert {"winrate", "three_way", "rmbench", "pointwise", "qa", "rewardbench2"} <= set(aggregations.names())
 
 
 def test_a_name_registered_twice_names_both_places() -> None:
@@ -115,7 +115,7 @@ def test_a_new_backend_is_one_new_file(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_unknown_names_list_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown backend 'nope'; known backends: hf, mock, openai"):
+    with pytest.raises(ConfigError, match="unknown backend 'nope'; known backends: hf, lexical, mock, openai"):
         backends.get("nope")
     with pytest.raises(ConfigError, match="unknown aggregation 'nope'"):
         aggregate("nope", [])

@@ -61,4 +61,5 @@ def test_score_recomputes_the_stored_metrics(shared_data: Path, tmp_path: Path) 
     manifest = json.loads((run_dir / "manifest.json").read_text())
     for key in ("fingerprint", "template", "data", "versions", "git_commit", "config", "sampling"):
         assert key in manifest
-    assert manifest["data"]["sha256"] and manifest["template"]["hash"]
+    # a reward model's recorded scores: no judge prompt was used, so the run records no template
+    assert manifest["data"]["sha256"] and manifest["template"]["hash"] is None

@@ -88,8 +88,8 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             # which model wrote each response, when the data says (the audit's self_preference probe)
             generators = {k: str(v) for k in ("generator_a", "generator_b")
                           if (v := row.get(col[k], types=(str,), required=False)) is not None}
-            examples.append(PairExample(id=example_id, prompt=_text(row, col["prompt"]),
-                                        response_a=_text(row, col["a"]), response_b=_text(row, col["b"]),
+            examples.append(PairExample(id=example_id, prompt=_text(row, col, "prompt"),
+                                        response_a=_text(row, col, "a"), response_b=_text(row, col, "b"),
                                         label=label, category=None if category is None else str(category),
                                         metadata=generators))
         else:
@@ -99,17 +99,31 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             except ValueError:
                 raise row.error(f"expected a number, got {raw_score!r}", col["score"]) from None
             examples.append(PointExample(
-                id=example_id, prompt=_text(row, col["prompt"]), response=_text(row, col["response"]),
+                id=example_id, prompt=_text(row, col, "prompt"), response=_text(row, col, "response"),
                 score=score, reference=row.get(col["reference"], required=False),
                 rubric=row.get(col["rubric"], required=False), category=None if category is None else str(category)))
+    _require_gold(examples, rows, col, kind)
     return LoadedData(examples, provenance)
 
 
-def _text(row: Row, name: str) -> str:
+def _text(row: Row, col: dict[str, str], field: str) -> str:
+    name = col[field]
     try:
         return str(row.get(name, types=(str, int, float)))
     except DataError as exc:
         if name not in row.data:
             raise row.error(f"missing; columns here: {', '.join(map(str, row.data))}; map judgekit's field "
-                            f"to one with --field NAME={name}", name) from exc
+                            f"{field!r} to one with --field {field}=COLUMN", name) from exc
         raise
+
+
+def _require_gold(examples: list[Example], rows: list[Row], col: dict[str, str], kind: str) -> None:
+    """A dataset where no example has a gold label gives no accuracy: stop before judging anything."""
+    field = "label" if kind == "pairwise" else "score"
+    gold = [e.label if isinstance(e, PairExample) else e.score for e in examples]
+    if not examples or any(g is not None for g in gold):
+        return
+    first = rows[0]
+    raise DataError(f"no example has a gold {field}: the column is missing or empty in all {len(examples)} rows "
+                    f"(columns: {', '.join(map(str, first.data))}); map judgekit's field {field!r} to the right "
+                    f"column with --field {field}=COLUMN", path=first.path, field=col[field])

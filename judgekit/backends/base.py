@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from ..types import Completion, JudgeRequest, RetryPolicy, VerdictMode
 log = logging.getLogger(__name__)
 
 _sleep = asyncio.sleep  # the backoff wait (tests replace it to observe the delays)
+_clock = time.monotonic  # the retry deadline's clock (tests replace it with the fake sleeps' time)
 _JITTER = random.Random()  # backoff jitter only; never used for anything a result depends on
 
 
@@ -32,8 +34,14 @@ class Backend(ABC):
     cacheable: bool = True
     #: how this backend can give verdicts: generated text, label probabilities, constrained labels
     verdict_modes: tuple[VerdictMode, ...] = ("generate",)
+    #: False for backends whose verdicts come from no judge prompt (reward models score the bare
+    #: (question, response) conversation): their runs record no template
+    uses_template: bool = True
     #: False for backends whose wall time is not a judge's cost (replay serves recorded verdicts)
     timed: bool = True
+    #: True for backends that take the whole run at once and yield completions as batches finish
+    #: (``stream``; the ray backend): the runner stores each batch as it arrives
+    streams: bool = False
 
     def __init__(self, model: str) -> None:
         self.model = model
@@ -58,6 +66,15 @@ class Backend(ABC):
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections, engines or child processes."""
 
+    def stream(self, requests: Sequence[JudgeRequest]) -> AsyncIterator[list[Completion]]:
+        """Completions of all ``requests``, a batch at a time as they finish (``streams`` backends)."""
+        raise NotImplementedError(f"backend {self.name} does not stream")
+
+    def run_stats(self) -> dict[str, Any] | None:
+        """Figures of this invocation worth keeping in the manifest (per-endpoint counts, errors
+        and latencies for HTTP backends); None when there are none."""
+        return None
+
 
 async def call_with_retries(backend: Backend, batch: Sequence[JudgeRequest], policy: RetryPolicy,
                             rng: random.Random | None = None) -> list[Completion]:
@@ -66,6 +83,7 @@ async def call_with_retries(backend: Backend, batch: Sequence[JudgeRequest], pol
     as completions with ``error`` set, so the run records them and a resume retries them."""
     rng = rng or _JITTER
     attempt = 0
+    started = _clock()
     while True:
         attempt += 1
         try:
@@ -78,6 +96,9 @@ async def call_with_retries(backend: Backend, batch: Sequence[JudgeRequest], pol
             else:
                 delay = min(policy.base_delay * 2 ** (attempt - 1), policy.max_delay)
                 delay *= 0.5 + rng.random()
+            if _clock() - started + delay > policy.max_total_s:
+                return _failed(batch, f"gave up after {attempt} attempts in {_clock() - started:.0f}s "
+                               f"(no retry starts after {policy.max_total_s:g}s): {exc}", attempt)
             log.debug("transient error (%s); retry %d in %.2fs", exc, attempt, delay)
             await _sleep(delay)
             continue

@@ -1,5 +1,5 @@
 """Hugging Face transformers judges: batched generation, or one forward pass per request
-for logprob verdicts. CUDA when present, otherwise CPU. Needs ``judgekit[hf]``."""
+for logprob verdicts. CUDA when present, otherwise CPU. Needs ``judgekit-harness[hf]``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from ..registry import backends
 from ..types import Completion, JudgeRequest, VerdictMode
-from ._local import choice_token_ids, prompt_ids, require, resolve_device
+from ._local import check_model, choice_token_ids, ensure_installed, prompt_ids, require, resolve_device
 from .base import Backend
 
 
@@ -35,8 +35,12 @@ class HFBackend(Backend):
 
     def __init__(self, model: str, *, revision: str | None = None, dtype: str = "auto",
                  device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False,
-                 gguf_file: str | None = None) -> None:
+                 gguf_file: str | None = None, model_id: str | None = None) -> None:
         super().__init__(model)
+        ensure_installed("transformers", "hf")
+        check_model(self.name, model, revision=revision)
+        #: the model's name in run ids, tables and titles when ``model`` is a local copy of a hub model
+        self.model_id = model_id
         self.revision = revision
         self.dtype = dtype
         self.device = resolve_device(device)
@@ -46,6 +50,10 @@ class HFBackend(Backend):
         self.gguf_file = gguf_file
         self.tokenizer, self.lm = load_causal_lm(model, revision=revision, dtype=dtype, device=self.device,
                                                  trust_remote_code=trust_remote_code, gguf_file=gguf_file)
+
+    @property
+    def display_name(self) -> str:
+        return self.model_id or self.model
 
     def identity(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model, "revision": self.revision,

@@ -46,13 +46,18 @@ class ReplayBackend(Backend):
         self.judge_model: str | None = None
         self.records: dict[tuple[str, Order, int], Completion] = {}
         self._load()
+        # recorded reward-model scores (scores, no judge text) were made with no judge prompt
+        recs = list(self.records.values())
+        self.uses_template = not recs or any(r.scores is None or r.text is not None for r in recs)
 
     @property
     def display_name(self) -> str:
         return self.judge_model or self.path.stem
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": self.name, "path": str(self.path.resolve()), "sha256": self.sha256,
+        # the file's content hash identifies it; where it lies does not (the same recorded judgments on
+        # another machine or path are the same run, with the same run id)
+        return {"backend": self.name, "file": self.path.name, "sha256": self.sha256,
                 "reparse": self.reparse, "judge_model": self.judge_model}
 
     def _load(self) -> None:

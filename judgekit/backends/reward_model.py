@@ -1,7 +1,7 @@
 """Reward models (``AutoModelForSequenceClassification`` with one output): each response
 is scored in the conversation ``[user: question, assistant: response]`` written with the
 model's chat template; the verdict is the score difference (equal scores: a tie). The
-verdict cannot depend on the order, so a run judges each pair once. Needs ``judgekit[hf]``."""
+verdict cannot depend on the order, so a run judges each pair once. Needs ``judgekit-harness[hf]``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..registry import backends
 from ..types import Completion, JudgeRequest
-from ._local import require, resolve_device
+from ._local import check_model, ensure_installed, require, resolve_device
 from .base import Backend
 
 
@@ -19,11 +19,14 @@ from .base import Backend
 class RewardModelBackend(Backend):
     name = "rm"
     order_independent = True
+    uses_template = False
 
     def __init__(self, model: str, *, revision: str | None = None, dtype: str = "auto",
                  device: str | None = None, batch_size: int = 8, trust_remote_code: bool = False,
                  max_length: int | None = None) -> None:
         super().__init__(model)
+        ensure_installed("transformers", "hf")
+        check_model(self.name, model, revision=revision)
         transformers = require("transformers", "hf")
         torch = require("torch", "hf")
         self.revision = revision
@@ -63,13 +66,17 @@ class RewardModelBackend(Backend):
     async def complete(self, requests: Sequence[JudgeRequest]) -> list[Completion]:
         conversations = []
         for r in requests:
-            if r.question is None or len(r.responses) != 2:
-                raise ConfigError("the rm backend needs the question and both responses of a pair")
+            if r.question is None or not r.responses:
+                raise ConfigError("the rm backend needs the question and the responses (both of a pair, or the "
+                                  "one response of a pointwise item)")
             conversations += [[{"role": "user", "content": r.question}, {"role": "assistant", "content": resp}]
                               for resp in r.responses]
         scores = self.score_texts(conversations)
-        return [Completion(request_id=r.request_id, scores=scores[2 * i:2 * i + 2])
-                for i, r in enumerate(requests)]
+        out, start = [], 0
+        for r in requests:  # a pair gets [first, second]; a pointwise item its one score
+            out.append(Completion(request_id=r.request_id, scores=scores[start:start + len(r.responses)]))
+            start += len(r.responses)
+        return out
 
     async def aclose(self) -> None:
         self.rm = None

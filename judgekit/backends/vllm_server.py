@@ -26,11 +26,11 @@ from typing import IO, Any
 
 import aiohttp
 
-from ..errors import BackendError
+from ..errors import BackendError, ConfigError
 from ..registry import backends
 from ..types import Completion, JudgeRequest
-from ._local import choice_token_ids, prompt_ids, require
-from .openai_compat import OpenAIBackend
+from ._local import check_model, choice_token_ids, prompt_ids, require
+from .openai_compat import OpenAIBackend, check_timeout
 
 
 def _free_port() -> int:
@@ -67,58 +67,94 @@ def server_flags(engine_args: dict[str, Any]) -> list[str]:
 
 @backends.register("vllm-server")
 class VLLMServerBackend(OpenAIBackend):
+    """``replicas=N`` starts N servers (each on its own port, log and, with ``gpu_groups`` or a
+    tensor-parallel size, its own GPUs) and spreads the requests over them like several
+    ``--base-url`` endpoints: fewest in flight first, a failed server skipped until it answers."""
+
     name = "vllm-server"
     batch_size = 1
 
     def __init__(self, model: str, *, engine_args: dict[str, Any] | None = None, port: int | None = None,
-                 startup_timeout: float = 900.0, python: str | None = None, timeout: float = 600.0,
-                 max_connections: int = 256, env: dict[str, str] | None = None) -> None:
+                 startup_timeout: float = 900.0, python: str | None = None, timeout: Any = 300.0,
+                 max_connections: int = 256, env: dict[str, str] | None = None, replicas: int = 1,
+                 gpu_groups: list[str] | None = None) -> None:
         super().__init__(model, base_url="http://127.0.0.1:0/v1", api_key_env="JUDGEKIT_VLLM_API_KEY",
                          timeout=timeout, max_connections=max_connections)
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+            raise ConfigError(f"replicas {replicas!r}: expected a whole number of servers, 1 or more")
+        if gpu_groups is not None and len(gpu_groups) != replicas:
+            raise ConfigError(f"gpu_groups {gpu_groups!r}: expected one group per replica ({replicas}), "
+                              "e.g. ['0,1', '2,3'] for 2 replicas with tensor_parallel_size=2")
         self.engine_args = dict(engine_args or {})
+        check_model(self.name, model, revision=self.engine_args.get("revision"), gguf_ok=True)
         self.port = port
-        self.startup_timeout = startup_timeout
+        self.startup_timeout = check_timeout(startup_timeout, "startup_timeout")
         self.python = python or sys.executable
         self.env = dict(env or {})
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self.replicas = replicas
+        self.gpu_groups = gpu_groups
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self._logs: list[IO[bytes]] = []
         self._tokenizer: Any = None
         self._choice_ids: dict[str, list[int]] = {}  # label token ids of requests in flight
 
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The first replica's server process (None before start and after aclose)."""
+        return self.processes[0] if self.processes else None
+
     def identity(self) -> dict[str, Any]:
-        # the port is not part of the identity: a rerun starts the server on another one
+        # neither the port nor the number of replicas is part of the identity: they don't change answers
         return {"backend": self.name, "model": self.model, "engine_args": self.engine_args}
 
     def command(self, port: int) -> list[str]:
         return [self.python, "-m", "vllm.entrypoints.openai.api_server", "--model", self.model,
                 "--host", "127.0.0.1", "--port", str(port), *server_flags(self.engine_args)]
 
+    def replica_env(self, i: int) -> dict[str, str]:
+        """Replica i's GPUs: its ``gpu_groups`` entry, or (several replicas on a GPU machine) the
+        i-th block of tensor_parallel_size x pipeline_parallel_size devices."""
+        env = dict(self.env)
+        if self.gpu_groups is not None:
+            env["CUDA_VISIBLE_DEVICES"] = str(self.gpu_groups[i])
+        elif self.replicas > 1 and "CUDA_VISIBLE_DEVICES" not in env:
+            per = int(self.engine_args.get("tensor_parallel_size", 1)) * int(
+                self.engine_args.get("pipeline_parallel_size", 1))
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(d) for d in range(i * per, (i + 1) * per))
+        return env
+
     async def start(self, run_dir: Path) -> None:
-        if self.process is not None:
+        if self.processes:
             return
-        port = self.port or _free_port()
-        self.base_url = f"http://127.0.0.1:{port}/v1"
         run_dir.mkdir(parents=True, exist_ok=True)
-        log_path = run_dir / "vllm-server.log"
-        self._log = open(log_path, "ab")  # noqa: SIM115 - held open for the server's life
-        self.process = subprocess.Popen(
-            self.command(port), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **self.env}, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        ports = ([self.port + i for i in range(self.replicas)] if self.port else
+                 [_free_port() for _ in range(self.replicas)])
+        waits = []
         try:
-            await self._wait_healthy(port, log_path)
+            for i, port in enumerate(ports):
+                log_path = run_dir / ("vllm-server.log" if i == 0 else f"vllm-server-{i}.log")
+                log_file = open(log_path, "ab")  # noqa: SIM115 - held open for the server's life
+                self._logs.append(log_file)
+                proc = subprocess.Popen(
+                    self.command(port), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    env={**os.environ, **self.replica_env(i)}, start_new_session=True,
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                self.processes.append(proc)
+                waits.append(self._wait_healthy(proc, port, log_path))
+            await asyncio.gather(*waits)
+            self.set_endpoints([f"http://127.0.0.1:{port}/v1" for port in ports])
+            await self.check_endpoints()
         except BaseException:
             await self.aclose()
             raise
 
-    async def _wait_healthy(self, port: int, log_path: Path) -> None:
+    async def _wait_healthy(self, proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
         deadline = time.monotonic() + self.startup_timeout
         url = f"http://127.0.0.1:{port}/health"
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
             while True:
-                assert self.process is not None
-                if self.process.poll() is not None:
-                    raise BackendError(f"vllm server exited with code {self.process.returncode} while "
+                if proc.poll() is not None:
+                    raise BackendError(f"vllm server exited with code {proc.returncode} while "
                                        f"starting; its log ({log_path}) ends with:\n{_tail(log_path)}")
                 try:
                     async with session.get(url) as resp:
@@ -149,7 +185,7 @@ class VLLMServerBackend(OpenAIBackend):
         body = {"model": self.model, "prompt": ids, "max_tokens": 1, "temperature": 0.0,
                 "logprobs": len(cids), "logprob_token_ids": cids, "return_tokens_as_token_ids": True,
                 "add_special_tokens": False}
-        return self.base_url + "/completions", body
+        return "/completions", body
 
     def _parse(self, req: JudgeRequest, obj: dict[str, Any], latency: float) -> Completion:
         if req.mode != "logprob":
@@ -165,18 +201,21 @@ class VLLMServerBackend(OpenAIBackend):
 
     async def aclose(self) -> None:
         await super().aclose()
-        proc, self.process = self.process, None
-        if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+        procs, self.processes = self.processes, []
+        for proc in procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
             try:
                 await asyncio.to_thread(proc.wait, 30)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        for log_file in self._logs:
+            log_file.close()
+        self._logs = []
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -11,7 +11,8 @@ from types import FrameType
 
 import click
 
-from ..errors import JudgekitError
+from .. import __version__
+from ..errors import DISTRIBUTION, JudgekitError
 from ..redact import install_log_filter, redact_text
 from .audit_cmd import audit_cmd
 from .import_cmd import import_cmd
@@ -24,9 +25,22 @@ from .validate_cmd import validate_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", package_name=DISTRIBUTION,
+                      message=f"judgekit %(version)s (distribution {DISTRIBUTION})")
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
 def cli(verbose: int) -> None:
-    """judgekit: measure LLM judges."""
+    """judgekit: measure LLM judges.
+
+    \b
+    Examples (offline, from a checkout with ../shared/data beside it):
+      judgekit list
+      judgekit run --suite judgebench --limit 20 --data ../shared/data
+      judgekit run --suite pandalm --data ../shared/data --judge mock:1 --template pandalm
+      judgekit import pandalm ../shared/data/pandalm/gpt-3.5-turbo-testset-v1.json --data ../shared/data
+      judgekit leaderboard results --suite judgebench --data ../shared/data --out results/leaderboards
+
+    `judgekit COMMAND --help` shows each command's options and examples.
+    """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     install_log_filter()

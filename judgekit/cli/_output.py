@@ -2,54 +2,73 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from ..aggregations import PointwiseMetrics, SuiteReport
 from ..metrics.pairwise import PairwiseMetrics
+from ..scoring import applicable_policies, headline
 from ..views.format import ci_short as _ci_short
-from ..views.format import digits_for, interval, num
+from ..views.format import digits_for, format_p, interval, num
 from ..views.format import value as _fmt
 from ..views.format import with_ci as _with_ci
 
 
-def metrics_table(m: PairwiseMetrics, title: str, width: int = 80) -> Table:
+def metrics_table(m: PairwiseMetrics, title: str, width: int = 80, report: SuiteReport | None = None) -> Table:
+    """Accuracy under each conflict policy that applies to the run, one row per category (and
+    overall), one column per policy: the row labels never lose to the width (a category list only
+    makes the table longer). For a suite whose headline is its pairwise headline policy (JudgeBench)
+    that policy comes first, marked *, with its interval and n; for a suite with a published
+    aggregation (its headline is printed with it) no policy is marked."""
     cats = list(next(iter(m.accuracy.values())).categories) if m.accuracy else []
-    table = Table(title=title, title_justify="left")
-    table.add_column("accuracy %\n(policy)" if width < 110 else "accuracy %  (policy)")
-    for c in cats:
-        table.add_column(c, justify="right")
-    table.add_column("overall", justify="right", style="bold", no_wrap=True)
-    table.add_column("95% CI" if m.bootstrap is None or m.bootstrap.level == 0.95
-                     else f"{100 * m.bootstrap.level:g}% CI", justify="right", no_wrap=True, min_width=9)
+    level = "95% CI" if m.bootstrap is None or m.bootstrap.level == 0.95 else f"{100 * m.bootstrap.level:g}% CI"
+    policies = applicable_policies(m, report)
+    head_policy = m.headline_policy if report is None else None
+    if head_policy is not None:
+        caption = f"accuracy %; * headline: {headline(m, report)[0]}, with its {level} and n"
+    else:
+        caption = ("accuracy % under each conflict policy; the suite's headline is its published aggregation "
+                   "(below)")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  caption=caption, caption_justify="left")
+    table.add_column("", no_wrap=True)
+    for policy in policies:
+        table.add_column(policy + ("*" if policy == head_policy else ""), justify="right", no_wrap=True)
+    head = m.accuracy[head_policy] if head_policy is not None else None
+    if head is not None:
+        table.add_column(level, justify="right", no_wrap=True)
     table.add_column("n", justify="right", no_wrap=True)
-    for policy, acc in m.accuracy.items():
-        name = policy + ("  (headline)" if policy == m.headline_policy else "")
-        table.add_row(name, *[_fmt(acc.categories[c]) for c in cats], _fmt(acc.overall), _ci_short(acc.overall),
-                      str(acc.overall.n))
-    head = m.accuracy.get(m.headline_policy)
-    if cats and head is not None and width >= 110:  # per-category intervals when there is room
-        table.add_row("  95% CI" if m.bootstrap is None or m.bootstrap.level == 0.95 else "  CI",
-                      *[_ci_short(head.categories[c]) for c in cats], "", "", "", style="dim")
+    n_source = head or m.accuracy[policies[0]]
+    for c in cats:
+        ci = [_ci_short(head.categories.get(c))] if head is not None else []
+        cat_n = n_source.categories.get(c)
+        table.add_row(c, *[_fmt(m.accuracy[p].categories.get(c)) for p in policies], *ci,
+                      str(cat_n.n) if cat_n is not None else "")
+    ci = [_ci_short(head.overall)] if head is not None else []
+    table.add_row("overall", *[_fmt(m.accuracy[p].overall) for p in policies], *ci, str(n_source.overall.n),
+                  style="bold")
     return table
 
 
-def print_metrics(m: PairwiseMetrics, title: str, console: Console | None = None) -> None:
+def print_metrics(m: PairwiseMetrics, title: str, console: Console | None = None,
+                  report: SuiteReport | None = None) -> None:
     console = console or Console()
-    console.print(metrics_table(m, title, console.width))
+    console.print(metrics_table(m, title, console.width, report))
     other = Table(show_header=False, box=None, padding=(0, 2))
     other.add_row("swap consistency", f"{_with_ci(m.swap_consistency)} %" if m.swap_consistency else
                   "- (single order)")
     pp = m.position_preference
-    p_text = f", p = {pp.p_value:.3g}" if pp.p_value is not None else ""
+    p_text = f", {format_p(pp.p_value)}" if pp.p_value is not None else ""
     other.add_row("position preference (first shown)",
                   f"{_with_ci(pp)} %  of {pp.n} decisive verdicts{p_text}")
     if m.length_bias is not None:
         lb = m.length_bias
         other.add_row("prefers the longer response", f"{_with_ci(lb)} %  of {lb.n} decisive verdicts"
-                      + (f", p = {lb.p_value:.3g}" if lb.p_value is not None else ""))
+                      + (f", {format_p(lb.p_value)}" if lb.p_value is not None else ""))
     other.add_row("invalid verdicts", f"{m.n_invalid} of {m.invalid_rate.n}  ({_with_ci(m.invalid_rate)} %)")
-    if m.accuracy_bounds is not None and m.n_invalid + m.n_failed > 0:
+    if (m.accuracy_bounds is not None and m.n_invalid + m.n_failed > 0
+            and m.accuracy_bounds.policy in applicable_policies(m, report)):
         b = m.accuracy_bounds
         other.add_row(f"{b.policy} accuracy, invalid as wrong / dropped / correct",
                       f"{_fmt(b.invalid_as_wrong)} / {_fmt(b.invalid_dropped)} / {_fmt(b.invalid_as_correct)} %")
@@ -88,8 +107,9 @@ def print_report(report: SuiteReport, title: str, console: Console | None = None
     """Every table of a suite's published aggregation, then its headline and counts."""
     console = console or Console()
     for table in report.tables:
-        t = Table(title=f"{title}: {table.title}", title_justify="left")
-        t.add_column("")
+        t = Table(title=f"{title}: {table.title}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+        t.add_column("", no_wrap=True)
         for c in table.columns:
             t.add_column(c, justify="right")
         t.add_column("n", justify="right")
@@ -99,7 +119,8 @@ def print_report(report: SuiteReport, title: str, console: Console | None = None
         console.print(t)
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     headline_column = "pearson" if report.aggregation == "pointwise" else ""
-    console.print(f"[bold]{report.headline_name}: {_fmt(report.headline, digits_for(headline_column))}[/bold]   ({counts})")
+    console.print(f"[bold]headline: {report.headline_name} {_fmt(report.headline, digits_for(headline_column))}"
+                  f"[/bold]   ({counts})")
     for note in report.notes:
         console.print(f"note: {note}")
 
@@ -110,6 +131,19 @@ def print_run(metrics: PairwiseMetrics | PointwiseMetrics, report: SuiteReport |
     if isinstance(metrics, PointwiseMetrics):
         print_pointwise(metrics, title, console)
     else:
-        print_metrics(metrics, title, console)
+        print_metrics(metrics, title, console, report)
+        if report is None:
+            name, score = headline(metrics, report)
+            console.print(f"[bold]headline: {name} {_with_ci(score)}[/bold]")
     if report is not None:
         print_report(report, title, console)
+
+
+def headline_text(metrics: PairwiseMetrics | PointwiseMetrics, report: SuiteReport | None) -> tuple[str, str]:
+    """The run's one headline (name, value as printed): the same in the run's tables, the summary
+    of several suites, metrics.json, the leaderboard and the report."""
+    if report is None and not isinstance(metrics, PairwiseMetrics):
+        return "-", "-"
+    name, score = headline(metrics, report)
+    ratio = report is not None and report.aggregation == "pointwise"
+    return name, _fmt(score, digits_for("pearson" if ratio else ""))

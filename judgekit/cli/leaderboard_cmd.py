@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from pydantic import ValidationError
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -60,16 +61,44 @@ def leaderboard_cmd(results_dir: Path, suite: str, split: str | None, formats: s
         ["rank", "judge", header[3], "swap consistency", "position preference", "invalid %", "n"]
     index = [header.index(h) for h in shown]
     for group in dict.fromkeys(g for g, _ in rows):
-        t = Table(title=f"{suite} leaderboard" + (f": {group}" if group else ""), title_justify="left")
-        for h in shown:
-            t.add_column(h, justify="left" if h in ("judge", "model") else "right")
-        for g, cells in rows:
-            if g == group:
-                t.add_row(*[cells[i] for i in index])
-        console.print(t)
+        console.print(terminal_table(f"{suite} leaderboard" + (f": {group}" if group else ""), shown,
+                                     [[cells[i] for i in index] for g, cells in rows if g == group]))
     for e in board.excluded:
         console.print(f"[yellow]left out {e.run_id}: {'; '.join(e.reasons)}[/yellow]")
     for run_id, why in board.flagged():
         console.print(f"[red](!) {run_id} does not match the suite's current definition or is not whole: {'; '.join(why)}[/red]")
     for path in write_leaderboard(board, out_dir, fmts):
         console.print(f"wrote {path}")
+
+
+SHORT = {"rank": "#", "swap consistency": "swap%", "position preference": "1st%", "invalid %": "inv%",
+         "standard error": "SE", "LC win rate [95% CI]": "LC win rate", "n_total": "n"}
+LEGEND = {"swap%": "swap consistency", "1st%": "first-shown preference", "inv%": "invalid verdicts"}
+
+
+def terminal_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
+    """The leaderboard's main columns for a terminal of 80 columns or more: names whole (never
+    wrapped), figures without their intervals except the headline's, short column names explained
+    in the caption (the files have every column in full)."""
+    judges = header[1] == "judge"
+    names = [("score" if i == 2 and judges else SHORT.get(h, h)) for i, h in enumerate(header)]
+    caption = None
+    if judges:
+        caption = (f"score: {header[2].removesuffix(' [95% CI]')}; "
+                   + "; ".join(f"{k}: {v}" for k, v in LEGEND.items() if k in names))
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0),
+              caption=caption, caption_justify="left")
+    for i, (h, name) in enumerate(zip(header, names, strict=True)):
+        t.add_column(name, justify="left" if h in ("judge", "model") else "right", no_wrap=True)
+        if i == 2 and judges:
+            t.add_column("95% CI", justify="right", no_wrap=True)
+    for cells in rows:
+        out = []
+        for i, c in enumerate(cells):
+            value, _, interval = c.partition(" [")
+            out.append(value if judges else c)
+            if i == 2 and judges:
+                lo, _, hi = interval.rstrip("]").partition(", ")
+                out.append(f"{float(lo):.1f}-{float(hi):.1f}" if lo and hi else "")
+        t.add_row(*out)
+    return t

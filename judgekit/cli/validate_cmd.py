@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from ..errors import ConfigError
 from ..manifest import read_manifest, slug
 from ..progress import NullProgress, Progress, RichProgress
-from ..types import RunConfig
-from ..views.validate import HEADER, JudgedRun, ValidateConfig, validate, verdict_rows, write_outputs
+from ..types import JudgeConfig, RunConfig
+from ..views.validate import JudgedRun, ValidateConfig, validate, verdict_rows, write_outputs
 from ._judge_args import judge_config, key_values, suite_targets
 
 
@@ -54,15 +57,16 @@ def _run_judge(config: RunConfig, progress: Progress) -> JudgedRun:
 @click.option("--verdict", type=click.Choice(["generate", "logprob", "constrained"]), default=None)
 @click.option("--option", "backend_options", multiple=True, metavar="KEY=VALUE", help="Candidate backend option.")
 @click.option("--engine-arg", "engine_args", multiple=True, metavar="KEY=VALUE", help="vLLM engine argument.")
-@click.option("--limit", type=int, default=None, help="Judge only the first N examples of each suite.")
-@click.option("--concurrency", type=int, default=32, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Judge only the first N examples of each suite.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=32, show_default=True)
 @click.option("--results-dir", default="results", show_default=True)
 @click.option("--cache", "cache_path", default=None, help="SQLite completion cache path.")
 @click.option("--no-cache", is_flag=True)
 @click.option("--resamples", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for validate.md and validate.json (default results/validate/<candidate>).")
+              help="Folder for validate.md and validate.json (default results/validate/<candidate>-<config "
+              "hash>).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: float, alpha: float,
                  data: str | None, template: str | None, verdict: str | None, backend_options: tuple[str, ...],
@@ -93,16 +97,50 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
                             concurrency=concurrency, limit=limit, n_resamples=resamples, seed=seed)
     result = validate(config, _run_judge, NullProgress if quiet else RichProgress)
     console = Console()
-    t = Table(title=f"validate {result.candidate} against {result.baseline}", title_justify="left")
-    for h in HEADER:
-        t.add_column(h, justify="right" if h in ("baseline", "candidate", "difference [CI]", "p", "n") else "left")
-    for row in verdict_rows(result):
-        style = "bold red" if row[8] == "FAIL" else None
-        t.add_row(*row, style=style)
-    console.print(t)
-    out = out_dir or Path(results_dir) / "validate" / slug(judge)
+    console.print(f"validate {result.candidate} against {result.baseline}")
+    for table, reasons in verdict_tables(verdict_rows(result), console.width):
+        console.print(table)
+        for line in reasons:
+            console.print(line)
+    out = out_dir or Path(results_dir) / "validate" / candidate_slug(judge, candidate)
     md, js = write_outputs(result, out)
     console.print(f"[bold {'green' if result.passed else 'red'}]{'PASS' if result.passed else 'FAIL'}[/]  "
                   f"summary: {md}  json: {js}")
     if not result.passed:
         raise SystemExit(1)
+
+
+def candidate_slug(judge: str, candidate: JudgeConfig) -> str:
+    """The default output folder's name: the judge spec made file-safe, then a hash of the whole
+    candidate config, so that specs the slug maps alike (mock:[[A=B]] and mock:[[A>B]] are both
+    mock_A_B) or the same judge with other options never share a folder."""
+    digest = hashlib.sha256(json.dumps(candidate.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+    return f"{slug(judge)[-50:]}-{digest[:8]}"
+
+
+def verdict_tables(rows: list[list[str]], width: int = 80) -> list[tuple[Table, list[str]]]:
+    """validate's verdict rows as one table per suite that keeps its row labels (the check and its
+    scope, never wrapped) at 80 columns, the difference's interval only where there is room (it is
+    in validate.md too), and the reasons of the checks that failed as lines under the table."""
+    out: list[tuple[Table, list[str]]] = []
+    by_suite: dict[str, list[list[str]]] = {}
+    for row in rows:
+        by_suite.setdefault(row[0], []).append(row)
+    wide = width >= 100
+    for suite, suite_rows in by_suite.items():
+        t = Table(title=suite, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1),
+                  collapse_padding=True,
+                  caption=None if wide else "(the differences' intervals: wider terminal or validate.md)",
+                  caption_justify="left")
+        t.add_column("check", no_wrap=True)
+        for h in ("baseline", "candidate", "diff", *(["CI"] if wide else []), "p", "n", "verdict"):
+            t.add_column(h, justify="left" if h == "verdict" else "right", no_wrap=True)
+        reasons = []
+        for _, metric, scope, base, cand, diff_ci, p, n, verdict, why in suite_rows:
+            diff, _, ci = diff_ci.partition(" ")
+            t.add_row(f"{metric}, {scope}", base, cand, diff, *([ci] if wide else []), p, n, verdict,
+                      style="bold red" if verdict == "FAIL" else None)
+            if verdict == "FAIL":
+                reasons.append(f"  [red]FAIL[/red] {metric}, {scope}: {why}")
+        out.append((t, reasons))
+    return out

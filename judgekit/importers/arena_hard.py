@@ -46,4 +46,4 @@ def read(paths: list[Path], options: ImportOptions) -> Imported:
                     raw=game.get("judgment") if isinstance(game, dict) and isinstance(game.get("judgment"), str) else None,
                     reason=None if shown != "invalid" else f"no verdict ({score!r})"))
     return Imported(format="arena_hard", judge=" + ".join(sorted(judges)), verdicts=verdicts, examples=examples,
-                    aggregation={"name": "winrate", "args": {}})
+                    aggregation={"name": "winrate", "args": {}}, texts=False)

@@ -69,6 +69,9 @@ class Imported:
     aggregation: dict[str, Any] | None = None  # when no suite gives one
     provenance: dict[str, Any] = field(default_factory=dict)
     needs_suite: bool = False  # True when the file holds no gold labels of its own (PandaLM results)
+    # False when the file's examples carry no response text (Arena-Hard judgments): their lengths are
+    # unknown. Otherwise an empty response is a response of length 0 (AlpacaEval counts it so).
+    texts: bool = True
 
 
 def winner_from(choice: Any, table: dict[Any, Winner]) -> Winner:
@@ -103,6 +106,7 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
                           f"{imported.default_suite} data (or --suite NAME)")
     rows: list[Judgment] = []
     missing = []
+    known_text = imported.texts or suite_name is not None  # a suite's examples always hold their texts
     for v in imported.verdicts:
         ex = examples.get(v.example_id)
         if ex is None:
@@ -115,7 +119,7 @@ def import_run(fmt: str, paths: list[str], options: ImportOptions) -> Path:
                             path=paths[0])
         verdict = Verdict(winner=v.shown_winner, label=v.label, strength=v.strength, p_a=v.p_a, raw=v.raw,
                           reason=v.reason)
-        rows.append(imported_judgment(ex, verdict, v.order, template_hash=f"imported:{fmt}"))
+        rows.append(imported_judgment(ex, verdict, v.order, template_hash=f"imported:{fmt}", known_text=known_text))
     if missing:
         raise DataError(f"{len(missing)} imported judgments name examples that "
                         f"{'suite ' + suite.name if suite and suite_name else 'the file'} does not have "

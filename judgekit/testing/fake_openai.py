@@ -3,7 +3,11 @@
 For tests and benchmarks: it serves ``/v1/chat/completions`` and ``/v1/completions``
 on 127.0.0.1 from a background thread, answers with ``responder(body) -> text``,
 and can inject failures (``fault(n, body) -> (status, headers) | None``, where n
-counts requests from 1), delays, and records what it saw.
+counts requests from 1), delays, and records what it saw. ``models`` (a list of ids)
+makes it serve ``GET /v1/models`` (without it that route is a 404, as on servers that
+lack it); ``capacity`` caps the requests it works on at once (a GPU server's batch:
+the others wait), ``raw`` replaces the whole 200 body (malformed answers), and
+``kill()`` drops every connection and stops listening at once, like a crashed server.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ class FakeOpenAIServer:
     fault: Fault | None = None
     delay: float = 0.0
     port: int = 0
+    models: list[str] | None = None
+    capacity: int | None = None
+    raw: Callable[[dict[str, Any]], bytes] | None = None
     requests: int = 0
     faults_served: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
@@ -44,6 +51,8 @@ class FakeOpenAIServer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._lock = threading.Lock()
+        self._slots: asyncio.Semaphore | None = None
+        self.answered: list[str] = []  # request texts answered with 200, in order
 
     @property
     def base_url(self) -> str:
@@ -63,31 +72,51 @@ class FakeOpenAIServer:
                     self.statuses[status] = self.statuses.get(status, 0) + 1
                 return web.Response(status=status, headers=headers,
                                     text=json.dumps({"error": {"message": "injected", "code": status}}))
-        if self.delay:
+        if self._slots is not None:
+            async with self._slots:
+                if self.delay:
+                    await asyncio.sleep(self.delay)
+        elif self.delay:
             await asyncio.sleep(self.delay)
-        text = self.responder(body)
+        if self.raw is not None:
+            return web.Response(body=self.raw(body), content_type="application/json")
+        texts = [self.responder(body) for _ in range(int(body.get("n", 1)))]  # `n` samples per call
+        text = texts[0]
         with self._lock:
             self.statuses[200] = self.statuses.get(200, 0) + 1
+            self.answered.append(user_text(body))
         chat = request.path.endswith("/chat/completions")
-        choice: dict[str, Any] = {"index": 0, "finish_reason": "stop"}
-        if chat:
-            choice["message"] = {"role": "assistant", "content": text}
-        else:
-            choice["text"] = text
+        choices: list[dict[str, Any]] = []
+        for i, t in enumerate(texts):
+            choice: dict[str, Any] = {"index": i, "finish_reason": "stop"}
+            if chat:
+                choice["message"] = {"role": "assistant", "content": t}
+            else:
+                choice["text"] = t
+            choices.append(choice)
         payload = {
             "id": f"cmpl-{n}", "object": "chat.completion" if chat else "text_completion",
-            "created": 0, "model": body.get("model", "fake"), "choices": [choice],
+            "created": 0, "model": body.get("model", "fake"), "choices": choices,
             "usage": {"prompt_tokens": len(user_text(body)) // 4, "completion_tokens": len(text) // 4,
                       "total_tokens": len(user_text(body)) // 4 + len(text) // 4},
         }
         return web.Response(body=json.dumps(payload).encode(), content_type="application/json")
 
+    async def _models(self, request: web.Request) -> web.Response:
+        if self.models is None:
+            raise web.HTTPNotFound()
+        data = [{"id": m, "object": "model", "owned_by": "fake", "root": m} for m in self.models]
+        return web.json_response({"object": "list", "data": data})
+
     def _serve(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
+        if self.capacity is not None:
+            self._slots = asyncio.Semaphore(self.capacity)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._handle)
         app.router.add_post("/v1/completions", self._handle)
+        app.router.add_get("/v1/models", self._models)
         self._runner = web.AppRunner(app, access_log=None)
         loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -105,6 +134,32 @@ class FakeOpenAIServer:
             raise RuntimeError("fake OpenAI server did not start")
         return self
 
+    def kill(self) -> None:
+        """Stop listening and drop every open connection at once (requests in flight get no answer)."""
+        if self._loop is None or self._runner is None:
+            return
+        runner = self._runner
+
+        def abort() -> None:
+            for site in list(runner.sites):
+                server = getattr(site, "_server", None)
+                if server is not None:
+                    server.close()
+            handler = runner.server
+            for conn in list(getattr(handler, "connections", []) if handler is not None else []):
+                transport = getattr(conn, "transport", None)
+                if transport is not None:
+                    transport.abort()
+
+        done = threading.Event()
+
+        def run() -> None:
+            abort()
+            done.set()
+
+        self._loop.call_soon_threadsafe(run)
+        done.wait(10)
+
     def stop(self) -> None:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -118,15 +173,19 @@ class FakeOpenAIServer:
         self.stop()
 
 
-def main() -> None:  # pragma: no cover - used by bench/client.py as a separate process
+def main() -> None:  # pragma: no cover - used by bench/client.py and bench/endpoints.py as a separate process
     import argparse
     import time
 
     p = argparse.ArgumentParser(description="fake OpenAI-compatible server answering [[A>B]]")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--text", default="[[A>B]]")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds each request takes")
+    p.add_argument("--capacity", type=int, default=None, help="requests worked on at once (others wait)")
+    p.add_argument("--model", action="append", default=None, help="model id /v1/models lists (repeatable)")
     args = p.parse_args()
-    server = FakeOpenAIServer(responder=lambda body: args.text, port=args.port).start()
+    server = FakeOpenAIServer(responder=lambda body: args.text, port=args.port, delay=args.delay,
+                              capacity=args.capacity, models=args.model).start()
     print(server.port, flush=True)
     try:
         while True:

@@ -60,5 +60,21 @@ def html_with_ci(s: Score | None, digits: int = 2) -> str:
     if ci:
         text += f" <span class=ci>{ci}</span>"
     if s.p_value is not None:  # a test against the neutral value (50 % for a preference)
-        text += f" <span class=ci>p = {s.p_value:.2g}</span>"
+        p = "p < 0.001" if s.p_value < 0.001 else f"p = {s.p_value:.2g}"  # never "p = 0"
+        text += f" <span class=ci>{p}</span>"
     return text
+
+
+def format_p(p: float | None) -> str:
+    """A p-value as printed: "p = " with three significant digits, "p < 0.001" below that (never
+    "p = 0", which a p-value that underflows would print), "" when there is none."""
+    if p is None:
+        return ""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3g}"
+
+
+def p_cell(p: float | None) -> str:
+    """A p-value in a table's p column: "<0.001", three significant digits, or "-"."""
+    if p is None:
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3g}"

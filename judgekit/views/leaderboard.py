@@ -159,7 +159,7 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
     report = suite_report(rows, run.manifest)
     headline_name, headline, cats, extra = headline_and_categories(metrics, report)
     if headline.ci_low is None:
-        with_ci = headline_interval(rows, run.manifest)
+        with_ci = headline_interval(rows, run.manifest, report=report)
         if with_ci is not None:
             headline = with_ci
     pairwise = metrics if isinstance(metrics, PairwiseMetrics) else None

@@ -162,27 +162,49 @@ def render_json(board: Leaderboard) -> str:
 
 
 HTML_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1f2328}
-table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
-th,td{border:1px solid #d0d7de;padding:.3rem .55rem;text-align:right;white-space:nowrap}
-th{background:#f6f8fa}td:nth-child(2),td:nth-child(3){text-align:left}
-tr:nth-child(even) td{background:#fbfcfd}.note{color:#57606a;font-size:.85rem}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1rem 1.5rem;color:#1f2328;max-width:100%}
+table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}
+th,td{border:1px solid #d0d7de;padding:.25rem .4rem;text-align:right;vertical-align:top}
+th{background:#f6f8fa;font-weight:600}td.t,th.t{text-align:left}td.t{overflow-wrap:anywhere;max-width:16rem}
+td .ci{display:block;color:#57606a;font-size:.72rem;white-space:nowrap}
+tr:nth-child(even) td{background:#fbfcfd}.note{color:#57606a;font-size:.85rem;max-width:80rem}
 """
+
+#: columns holding names (left-aligned); every other column holds figures (right-aligned)
+TEXT_COLUMNS = {"judge", "template", "model", "annotator", "source", "split", "run"}
+
+
+def _html_cell(text: str) -> str:
+    """A figure with its interval on a line of its own beneath it (half the width of one line)."""
+    value, sep, interval = text.partition(" [")
+    if sep and interval.endswith("]"):
+        return f'{html.escape(value)}<span class="ci">[{html.escape(interval)}</span>'
+    return html.escape(text)
 
 
 def render_html(board: Leaderboard) -> str:
+    """The leaderboard as one page readable at 1280 px: intervals beneath their figures, names
+    left-aligned and allowed to wrap, and the columns no row fills (tokens, time or cost of
+    replayed judges) left out."""
     header, rows = table_rows(board)
     esc = html.escape
+    keep = [i for i, h in enumerate(header)
+            if h in TEXT_COLUMNS or h == "rank" or any(cells[i] not in ("", "-") for _, cells in rows)]
+    text = {i for i in keep if header[i] in TEXT_COLUMNS}
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{esc(board.suite)} leaderboard</title><style>{HTML_STYLE}</style></head><body>",
              f"<h1>{esc(board.suite)} leaderboard</h1>", f'<p class="note">{esc(_explanation(board))}</p>']
     group_name = "annotator" if board.kind == "winrate" else "split"
     for group in dict.fromkeys(g for g, _ in rows):
         parts.append(f"<h2>{esc(group_name)} {esc(str(group))}</h2>" if group is not None else "<h2>runs</h2>")
-        parts.append("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in header) + "</tr></thead><tbody>")
+        parts.append("<table><thead><tr>" + "".join(
+            f'<th{" class=t" if i in text else ""}>{esc(header[i])}</th>' for i in keep) + "</tr></thead><tbody>")
         for g, cells in rows:
             if g == group:
-                parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+                parts.append("<tr>" + "".join(
+                    f'<td class="t">{esc(cells[i])}</td>' if i in text else f"<td>{_html_cell(cells[i])}</td>"
+                    for i in keep) + "</tr>")
         parts.append("</tbody></table>")
     footer = _footer(board)
     if footer:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..metrics.interval import Score
-from ..scoring import by_example, combined_verdict
+from ..scoring import applicable_policies, by_example, combined_verdict, headline
 from ..types import Frozen, Judgment, PairExample
 from .format import html_with_ci as _fmt
 from .report_plots import (
@@ -85,12 +85,21 @@ def headline_rows(runs: Sequence[LoadedRun]) -> list[list[str]]:
         return [_esc(label), *[_fmt(get(r), digits) for r in runs]]
 
     out: list[list[str]] = []
-    if any(r.report is not None for r in runs):
-        names = sorted({r.report.headline_name for r in runs if r.report is not None})
-        out.append(row(" / ".join(names), lambda r: r.report.headline if r.report else None))
+    # the one headline of each run, as the terminal, metrics.json and the leaderboard name it
+    heads = {id(r): headline(r.metrics, r.report) for r in runs if r.report is not None or r.pairwise is not None}
+    if heads:
+        names = list(dict.fromkeys(name for name, _ in heads.values()))
+        out.append(row("headline: " + " / ".join(names), lambda r: heads[id(r)][1] if id(r) in heads else None))
     pw = [r for r in runs if r.pairwise is not None]
     if pw:
-        policies = list(dict.fromkeys(p for r in pw for p in (r.pairwise.accuracy if r.pairwise else {})))
+        # the policies that apply (both orders for all but "first"; "judgebench" on JudgeBench only),
+        # the headline's own row not repeated
+        policies: list[str] = []
+        for r in pw:
+            assert r.pairwise is not None
+            for p in applicable_policies(r.pairwise, r.report):
+                if p not in policies and not (r.report is None and p == r.pairwise.headline_policy):
+                    policies.append(p)
         for p in policies:
             out.append(row(f"accuracy % ({p} policy)",
                            lambda r, p=p: r.pairwise.accuracy[p].overall if r.pairwise and p in r.pairwise.accuracy
@@ -215,7 +224,7 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
         data = m.data
         run_rows.append([_esc(r.run_dir.name), _esc(f"{r.suite} / {m.split}"),
                          _esc(m.judge.display_name),
-                         _esc(f"{m.template.name} ({m.template.hash})"),
+                         _esc(f"{m.template.name} ({m.template.hash})" if m.template.name else "none (reward model)"),
                          _esc(str(data.get("sha256", data.get("revision", data.get("source", ""))))[:16]),
                          _esc(str(m.created_at or "")[:10])])
     out.append(_table(["run", "suite / split", "judge", "template", "data", "date"], run_rows, 6))

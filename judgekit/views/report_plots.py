@@ -102,7 +102,9 @@ def _svg(fig: Any) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _err(scores: Sequence[Score | None]) -> tuple[list[float], np.ndarray]:
+def _err(scores: Sequence[Score | None]) -> tuple[list[float], list[list[float]]]:
+    """Values and their [below, above] error bars. Plain lists: matplotlib converts a (2, 1) array's
+    rows to scalars, which NumPy deprecates (a warning with a single bar)."""
     values, lo, hi = [], [], []
     for s in scores:
         v = s.value if s is not None and s.value is not None else math.nan
@@ -111,7 +113,7 @@ def _err(scores: Sequence[Score | None]) -> tuple[list[float], np.ndarray]:
         high = s.ci_high if s is not None else None
         lo.append(v - low if low is not None and math.isfinite(v) else 0.0)
         hi.append(high - v if high is not None and math.isfinite(v) else 0.0)
-    return values, np.array([lo, hi])
+    return values, [lo, hi]
 
 
 def plot_categories(runs: Sequence[LoadedRun]) -> str | None:
@@ -207,8 +209,8 @@ def plot_length_bias(runs: Sequence[LoadedRun]) -> str | None:
         color = COLORS[i % len(COLORS)]
         shares = [100 * k / n for k, n in judge]
         cis = [wilson_interval(k, n) for k, n in judge]
-        err = np.array([[s - 100 * (lo or 0) for s, (lo, _) in zip(shares, cis, strict=True)],
-                        [100 * (hi or 0) - s for s, (_, hi) in zip(shares, cis, strict=True)]])
+        err = [[s - 100 * (lo or 0) for s, (lo, _) in zip(shares, cis, strict=True)],
+               [100 * (hi or 0) - s for s, (_, hi) in zip(shares, cis, strict=True)]]
         ax.errorbar(mids, shares, yerr=err, marker="o", capsize=3, color=color, label=r.name)
         if any(n for _, n in gold):
             ax.plot(mids, [100 * k / n if n else math.nan for k, n in gold], linestyle="--", color=color,
@@ -270,8 +272,8 @@ def plot_rankings(run: LoadedRun, ranked: dict[str, Any]) -> str:
     names = list(ranked)[::-1]
     est = [ranked[n] for n in names]
     values = [100 * (e.value or 0.0) for e in est]
-    err = np.array([[100 * (e.value - e.ci_low) if e.ci_low is not None else 0 for e in est],
-                    [100 * (e.ci_high - e.value) if e.ci_high is not None else 0 for e in est]])
+    err = [[100 * (e.value - e.ci_low) if e.ci_low is not None else 0.0 for e in est],
+           [100 * (e.ci_high - e.value) if e.ci_high is not None else 0.0 for e in est]]
     ax.errorbar(values, np.arange(len(names)), xerr=err, fmt="o", capsize=3, color=COLORS[0])
     ax.axvline(50, color="black", linestyle="--", linewidth=1)
     ax.set_yticks(np.arange(len(names)), names, fontsize=8)

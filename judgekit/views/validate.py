@@ -38,7 +38,7 @@ from ..scoring import by_example, combined_verdict, verdicts
 from ..store import JUDGMENTS, read_judgments
 from ..suites import load_suite
 from ..types import Frozen, JudgeConfig, Judgment, RunConfig
-from .format import num
+from .format import format_p, num, p_cell
 
 Status = Literal["pass", "fail", "n/a"]
 
@@ -273,9 +273,9 @@ def _accuracy_check(scope: str, cmp: PairedComparison, p: float | None, config: 
         status: Status = "n/a"
         reason = "no examples"
     elif drop is not None and drop > config.max_drop and significant:
-        status, reason = "fail", f"{drop:.2f} points worse (allowed {config.max_drop:g}), p = {p:.3g} < {config.alpha:g}"
+        status, reason = "fail", f"{drop:.2f} points worse (allowed {config.max_drop:g}), {format_p(p)} (alpha {config.alpha:g})"
     elif drop is not None and drop > config.max_drop:
-        status, reason = "pass", f"{drop:.2f} points worse but not significant (p = {p:.3g})"
+        status, reason = "pass", f"{drop:.2f} points worse but not significant ({format_p(p)})"
     else:
         status, reason = "pass", "within the allowed drop" if d < 0 else "not worse"
     return Check(metric="accuracy", scope=scope, baseline=_pct(cmp.accuracy_b), candidate=_pct(cmp.accuracy_a),
@@ -325,7 +325,7 @@ def verdict_rows(result: ValidationResult) -> list[list[str]]:
         for c in s.checks:
             ci = f"[{num(c.ci_low, sign=True)}, {num(c.ci_high, sign=True)}]" if c.ci_low is not None else ""
             rows.append([f"{s.suite}/{s.split}", c.metric, c.scope, num(c.baseline), num(c.candidate),
-                         f"{num(c.difference, sign=True)} {ci}".strip(), "-" if c.p_value is None else f"{c.p_value:.3g}",
+                         f"{num(c.difference, sign=True)} {ci}".strip(), p_cell(c.p_value),
                          str(c.n), c.status.upper(), c.reason])
     return rows
 

@@ -1,0 +1,35 @@
+"""Helpers for passes over a whole run's rows.
+
+Reading or scoring a million judgments allocates millions of small objects, and Python's cyclic
+garbage collector rescans all the live ones again and again as they pile up (a third to a half of
+the time of ``score`` on a large run). Judgment records hold no reference cycles, so these passes
+pause the collector; reference counting still frees everything as usual, and the collector runs
+again as soon as the pass returns.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def paused_gc(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` with the cyclic garbage collector paused (restored after, even on error; nested
+    calls leave it to the outermost)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return wrapper
