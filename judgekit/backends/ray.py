@@ -11,8 +11,8 @@ start a local Ray with ``ray_num_cpus`` CPUs), ``num_gpus`` / ``num_cpus`` per a
 ``concurrency`` (actors), ``batch_size`` (requests per batch), ``engine_args`` (passed to
 ``vllm.LLM`` unchanged), ``lora_path``, ``env`` (environment variables of the actors; on a
 CPU-only machine ``VLLM_ENABLE_V1_MULTIPROCESSING=0`` is set for them) and ``runtime_env``
-(Ray's, for a remote cluster: e.g. ``{"pip": ["judgekit[vllm]"]}``). Needs ``judgekit[ray]``
-and, on the actors' nodes, ``judgekit[vllm]``.
+(Ray's, for a remote cluster: e.g. ``{"pip": ["judgekit-harness[vllm]"]}``). Needs ``judgekit-harness[ray]``
+and, on the actors' nodes, ``judgekit-harness[vllm]``.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ as AlpacaEval's ``notebooks/instruction_difficulty.ipynb`` derived them (a joint
 coefficient per instruction), and without gamed annotations the fit is not regularised
 (AlpacaEval's ``length_controlled_noreg``); the caller says so in its output.
 
-scikit-learn is imported lazily (``pip install 'judgekit[rankings]'``).
+scikit-learn is imported lazily (``pip install 'judgekit-harness[rankings]'``).
 """
 
 from __future__ import annotations
