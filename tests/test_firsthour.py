@@ -156,8 +156,8 @@ def test_help_texts_and_examples() -> None:
     res = CliRunner().invoke(cli, ["run", "--help"], terminal_width=120)
     assert res.exit_code == 0
     text = " ".join(res.output.split())
-    for option in ("--temperature FLOAT Sampling temperature", "--max-tokens INTEGER Most tokens",
-                   "--seed INTEGER Sampling seed", "--max-retries INTEGER Retries per request"):
+    for option in ("--temperature FLOAT Sampling temperature", "--max-tokens INTEGER RANGE Most tokens",
+                   "--seed INTEGER Sampling seed", "--max-retries INTEGER RANGE Retries per request"):
         assert option in text, option
     judge_help = text.split("--judge TEXT", 1)[1].split("--judge-config", 1)[0]
     for backend in ("openai:", "vllm:", "vllm-server:", "hf:", "rm:", "replay:", "mock:"):
