@@ -5,7 +5,6 @@ model checked at start, and results that do not depend on which endpoint answere
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,11 +14,11 @@ import pytest
 
 from judgekit import JudgeConfig, RunConfig, run
 from judgekit.backends.endpoints import EndpointPool, NoEndpointAvailable, latency_summary
-from judgekit.cli import main
 from judgekit.manifest import read_manifest
 from judgekit.testing.fake_openai import FakeOpenAIServer
 from judgekit.types import RetryPolicy
 from tests.conftest import judgebench_file
+from tests.test_http_client import cli
 from tests.test_openai_e2e import Script, expected_metrics
 
 
@@ -207,24 +206,12 @@ def test_moving_the_server_reuses_the_run_and_the_cache(shared_data: Path, tmp_p
     assert fresh.run_id == a.run_id and fresh.n_cached == 10 and fresh.n_sent == 0
 
 
-def _cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["judgekit", *args])
-    monkeypatch.setenv("COLUMNS", "120")
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out + out.err
-
-
 def test_an_endpoint_serving_another_model_is_refused(shared_data: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     with FakeOpenAIServer(models=["judge"]) as a, FakeOpenAIServer(models=["judge"]) as b, \
             FakeOpenAIServer(models=["some-other-model"]) as c:
-        code, out = _cli(monkeypatch, capsys, "run", "--suite", "judgebench", "--data", str(shared_data),
+        code, out = cli(monkeypatch, capsys, "run", "--suite", "judgebench", "--data", str(shared_data),
                          "--limit", "2", "--judge", "openai:judge", "--base-url", a.base_url, "--base-url",
                          b.base_url, "--base-url", c.base_url, "-q", "--results-dir", str(tmp_path))
         assert a.requests == b.requests == c.requests == 0  # refused before any judging
@@ -240,7 +227,7 @@ def test_run_summary_shows_each_endpoint(shared_data: Path, tmp_path: Path, monk
     dead.start()
     dead.stop()
     with FakeOpenAIServer(responder=lambda b: "[[A>B]]", models=["judge"]) as alive:
-        code, out = _cli(monkeypatch, capsys, "run", "--suite", "judgebench", "--data", str(shared_data),
+        code, out = cli(monkeypatch, capsys, "run", "--suite", "judgebench", "--data", str(shared_data),
                          "--limit", "3", "--judge", "openai:judge", "--base-url", alive.base_url,
                          "--base-url", dead.base_url, "-q", "--results-dir", str(tmp_path), "--no-cache")
         assert alive.requests == 6

@@ -164,7 +164,7 @@ def test_qa_cli_and_bad_input(tmp_path: Path) -> None:
 def test_qa_reads_a_hub_dataset_through_the_field_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--hub-dataset: the rows come from hub_part_rows (the hub itself cannot be reached here) with
     the dataset id, split and revision asked for, and the --field mapping renames the columns."""
-    from judgekit.adapters import _io, qa
+    from judgekit.adapters import _io
 
     asked = {}
 
@@ -174,7 +174,7 @@ def test_qa_reads_a_hub_dataset_through_the_field_mapping(tmp_path: Path, monkey
                 for i, (q, refs, ans, ok) in enumerate(CASES)]
         return iter(rows), {"source": "hub", "id": "org/qa", "revision": "abc123"}
 
-    monkeypatch.setattr(qa, "hub_part_rows", fake_hub)
+    monkeypatch.setattr(_io, "hub_part_rows", fake_hub)  # rows_of_split reads the hub through it
     res = run(RunConfig(suite="qa", results_dir=str(tmp_path), judge=JudgeConfig(backend="lexical", model="f1"),
                         suite_args={"hub": "org/qa", "hub_split": "validation", "revision": "abc123",
                                     "fields": {"question": "q", "references": "golds", "answer": "pred",

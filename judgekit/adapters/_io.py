@@ -260,6 +260,22 @@ def hub_part_rows(suite: SuiteSpec, part: PartSpec) -> tuple[Iterator[Row], dict
     return (Row(dict(r), where, i) for i, r in enumerate(ds, start=1)), provenance
 
 
+def rows_of_split(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None,
+                  args: Mapping[str, Any], missing: str) -> tuple[list[Row], dict[str, Any]]:
+    """The rows of a field-mapped suite (generic, qa): the hub dataset its args name (``hub``, with
+    ``revision``, ``hub_split``, ``hub_config``) when no --data is given, else every local part of
+    the split. ``missing``: the error when there is neither."""
+    if args.get("hub") and data is None:
+        part = PartSpec(hub_id=args["hub"], revision=args.get("revision", "main"),
+                        hub_split=args.get("hub_split", "train"), hub_config=args.get("hub_config"), local="")
+        rows_iter, provenance = hub_part_rows(suite, part)
+        return list(rows_iter), provenance
+    if data is None and not split.local:
+        raise ConfigError(missing)
+    parts, provenance = split_parts(suite, split, data)
+    return [r for part in parts.values() for r in part], provenance
+
+
 def split_parts(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                 ) -> tuple[dict[str, list[Row]], dict[str, Any]]:
     """Every part of a split, local (--data, $JUDGEKIT_DATA_DIR) or from the hub, as lists of rows,

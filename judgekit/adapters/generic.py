@@ -21,9 +21,9 @@ from typing import Any
 
 from ..errors import ConfigError, DataError
 from ..registry import adapters
-from ..suites import PartSpec, SplitSpec, SuiteSpec
+from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample, PointExample
-from ._io import LoadedData, Row, hub_part_rows, split_parts
+from ._io import LoadedData, Row, rows_of_split
 
 DEFAULT_LABELS: dict[str, GoldLabel] = {"A": "A", "B": "B", "tie": "tie", "a": "A", "b": "B", "1": "A",
                                         "2": "B", "0": "tie", "1.0": "A", "2.0": "B", "0.0": "tie"}
@@ -60,17 +60,9 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
         if gold not in ("A", "B", "tie"):
             raise ConfigError(f"--label {raw}={gold}: the label must be A, B or tie")
         labels[_value_key(raw)] = gold
-    if args.get("hub") and data is None:
-        part = PartSpec(hub_id=args["hub"], revision=args.get("revision", "main"),
-                        hub_split=args.get("hub_split", "train"), hub_config=args.get("hub_config"), local="")
-        rows_iter, provenance = hub_part_rows(suite, part)
-        rows = list(rows_iter)
-    else:
-        if data is None and not split.local:
-            raise ConfigError("the generic suite needs --data FILE (JSONL, JSON, CSV, TSV or Parquet) or "
-                              "--field-mapped hub dataset (args.hub)")
-        parts, provenance = split_parts(suite, split, data)
-        rows = [r for part in parts.values() for r in part]
+    rows, provenance = rows_of_split(suite, split, data, args,
+                                     "the generic suite needs --data FILE (JSONL, JSON, CSV, TSV or Parquet) or "
+                                     "--field-mapped hub dataset (args.hub)")
     col = {name: fields.get(name, name) for name in known}
     examples: list[Example] = []
     for i, row in enumerate(rows):

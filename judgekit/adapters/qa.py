@@ -16,9 +16,9 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..registry import adapters
-from ..suites import PartSpec, SplitSpec, SuiteSpec
+from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PointExample
-from ._io import LoadedData, Row, hub_part_rows, split_parts
+from ._io import LoadedData, Row, rows_of_split
 
 QA_FIELDS = ("id", "question", "references", "answer", "correct", "category")
 _TRUE = {"1", "true", "yes", "correct", "1.0"}
@@ -53,16 +53,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
     if unknown:
         raise ConfigError(f"--field {', '.join(unknown)}: unknown for a QA dataset; known: {', '.join(QA_FIELDS)}")
     col = {name: fields.get(name, name) for name in QA_FIELDS}
-    if args.get("hub") and data is None:
-        part = PartSpec(hub_id=args["hub"], revision=args.get("revision", "main"),
-                        hub_split=args.get("hub_split", "train"), hub_config=args.get("hub_config"), local="")
-        rows_iter, provenance = hub_part_rows(suite, part)
-        rows = list(rows_iter)
-    else:
-        if data is None and not split.local:
-            raise ConfigError("the qa suite needs --data FILE or --hub-dataset ID")
-        parts, provenance = split_parts(suite, split, data)
-        rows = [r for part in parts.values() for r in part]
+    rows, provenance = rows_of_split(suite, split, data, args, "the qa suite needs --data FILE or --hub-dataset ID")
     examples: list[Example] = []
     for i, row in enumerate(rows):
         rid = row.get(col["id"], types=(str, int), required=False)
