@@ -7,7 +7,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..audit import AuditResult, FlipExample
+    from ..audit.models import AuditResult, FlipExample
     from .effects import ProbeEffect
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}

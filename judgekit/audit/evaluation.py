@@ -1,39 +1,20 @@
-"""`judgekit audit`: counterfactual bias probes.
-
-The unperturbed run is an ordinary run (the same folder `judgekit run` writes, resumed when it
-exists). Each probe that perturbs examples is judged as a run of its own, stored next to it
-(``results/runs/<base run>~<probe>-<hash>``): cached, resumable, its manifest recording the probe,
-its version, its variants with their parameters and the seed, so that an audit reruns identically
-and two judges can be compared on the same perturbed examples. The effects are computed from the
-stored judgments (judgekit.probes.effects) and written, with the examples that flipped, to
-``results/audits/<audit id>/audit.json`` and ``report.html``.
-"""
+"""From stored judgments to effects: each probe's statistic (judgekit.probes.effects) with its
+bootstrap interval, paired test and flag (Bonferroni over the audit's flaggable effects), and the
+examples whose verdict moved."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
-import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import Field
 
-from .backends.base import Backend
-from .errors import ConfigError
-from .manifest import ProbeRef
-from .metrics.interval import Score
-from .metrics.stats import DEFAULT_LEVEL, DEFAULT_RESAMPLES, rng_for, simultaneous_level
-from .probes import get_probe, probes_for
-from .probes.base import Probe, Variant, base_id
-from .probes.effects import (
-    EffectComparison,
+from ..metrics.interval import Score
+from ..metrics.stats import rng_for, simultaneous_level
+from ..probes.base import Probe, base_id
+from ..probes.effects import (
     ProbeEffect,
-    compare_effects,
     first_shift,
     first_values,
     flagged,
@@ -45,237 +26,10 @@ from .probes.effects import (
     spread_ratio,
     target_shift,
 )
-from .progress import NullProgress, Progress
-from .protocols import orders_for
-from .store import RunStore, write_json_atomic
-from .types import (
-    Completion,
-    Example,
-    Frozen,
-    JudgeRequest,
-    Judgment,
-    Order,
-    PairExample,
-    PointExample,
-    RunConfig,
-    SamplingParams,
-)
-
-log = logging.getLogger(__name__)
-
-#: a judgekit.runner.PreparedRun (only the CLI imports the runner: it passes the module in)
-Prepared = Any
-
-#: backends that can only answer the prompts they recorded: perturbed probes need a live judge
-REPLAY_BACKENDS = ("replay",)
-
-
-class AuditConfig(Frozen):
-    run: RunConfig
-    probes: tuple[str, ...] = ()  # empty: every probe that applies to the suite's kind
-    seed: int = 0  # the transforms' seed (and the bootstrap's)
-    temperature: float = 0.7  # stability: the resample's and the paraphrase's sampling temperature
-    level: float = DEFAULT_LEVEL  # joint level of the flags over all flaggable effects (Bonferroni)
-    n_resamples: int = DEFAULT_RESAMPLES
-    max_flips_shown: int = 10  # per variant, in the report
-    judge_family: str | None = None  # self_preference: the judge's model family (default: from its name)
-    judge: bool = True  # False: report from the judgments already stored, send nothing
-
-
-class FlipExample(Frozen):
-    """One (example, order) whose verdict moved under a perturbation: both versions, both outputs."""
-
-    variant: str
-    example_id: str
-    order: str
-    target: str | None = None
-    original: dict[str, Any]
-    perturbed: dict[str, Any]
-    verdict_original: str
-    verdict_perturbed: str
-    raw_original: str | None = None
-    raw_perturbed: str | None = None
-
-
-class ProbeResult(Frozen):
-    name: str
-    description: str
-    paper: str
-    statistic: str
-    status: str  # ok | skipped
-    reason: str | None = None
-    run_id: str | None = None
-    record: dict[str, Any] = Field(default_factory=dict)  # the probe, version, seed and variants
-    effects: list[ProbeEffect] = Field(default_factory=list)
-    flips: list[FlipExample] = Field(default_factory=list)
-
-
-class AuditResult(Frozen):
-    audit_id: str
-    suite: str
-    split: str
-    judge: str
-    base_run: str
-    kind: str
-    seed: int
-    level: float
-    flag_level: float  # the per-interval level (Bonferroni over n_flaggable)
-    n_flaggable: int
-    probes: list[ProbeResult]
-
-    @property
-    def flagged(self) -> list[ProbeEffect]:
-        return [e for p in self.probes for e in p.effects if e.flagged]
-
-
-# --------------------------------------------------------------------------- running
-
-
-class SharedBackend(Backend):
-    """One backend for the base run and every probe run of an audit: started once, closed at the end."""
-
-    name = "shared"
-
-    def __init__(self, inner: Backend) -> None:
-        super().__init__(inner.model)
-        self.inner = inner
-        self.batch_size = inner.batch_size
-        self.order_independent = inner.order_independent
-        self.cacheable = inner.cacheable
-        self.verdict_modes = inner.verdict_modes
-        self.timed = inner.timed
-        self._started = False
-
-    @property
-    def display_name(self) -> str:
-        return self.inner.display_name
-
-    def identity(self) -> dict[str, Any]:
-        return self.inner.identity()
-
-    async def complete(self, requests: Sequence[JudgeRequest]) -> list[Completion]:
-        return await self.inner.complete(requests)
-
-    async def start(self, run_dir: Path) -> None:
-        if not self._started:
-            self._started = True
-            await self.inner.start(run_dir)
-
-    async def aclose(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        await self.inner.aclose()
-
-
-@dataclass
-class ProbePlan:
-    probe: Probe
-    prep: Prepared | None  # None: data-only probe, or skipped
-    reason: str | None = None
-    variants: dict[str, Variant] | None = None
-
-
-def _sha(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=repr).encode()).hexdigest()
-
-
-def select_probes(names: Sequence[str], kind: str) -> list[Probe]:
-    if not names:
-        return probes_for(kind)
-    out = []
-    for name in names:
-        p = get_probe(name)
-        if kind not in p.kinds:
-            raise ConfigError(f"probe {name!r} applies to {'/'.join(p.kinds)} suites; this suite is {kind}")
-        out.append(p)
-    return out
-
-
-def probe_run(base: Prepared, probe: Probe, cfg: AuditConfig, runner: Any) -> ProbePlan:
-    """The perturbed examples of one probe as a run of their own, next to the base run."""
-    variants = {v.name: v for v in probe.variants()}
-    if probe.data_only:
-        return ProbePlan(probe, None, variants=variants)
-    if base.backend.inner.name in REPLAY_BACKENDS if isinstance(base.backend, SharedBackend) else False:
-        return ProbePlan(probe, None, "needs a live judge: a replayed judge can only answer the prompts it "
-                         "recorded", variants)
-    template = base.template
-    sampling = SamplingParams(**{**template.spec.sampling, **base.config.judge.sampling})
-    examples: dict[str, Example] = {}
-    requests: list[JudgeRequest] = []
-    for ex in base.examples.values():
-        orders: list[Order] = (["AB"] if isinstance(ex, PointExample)
-                               else orders_for(ex, base.swap, base.config.single_order))
-        for v in variants.values():
-            samp = sampling.model_copy(update={"temperature": cfg.temperature}) if v.resample else sampling
-            for order in orders:
-                pex = probe.transform(ex, v, order, cfg.seed)
-                if pex is None:
-                    continue
-                examples.setdefault(pex.id, pex)
-                swap = isinstance(pex, PairExample)
-                built = runner.build_requests([pex], template, samp, swap, base.config.single_order,
-                                              base.config.judge.verdict)
-                for r in built:
-                    if r.order == order:
-                        requests.append(r.model_copy(update={"sample": 1}) if v.resample else r)
-    if not requests:
-        return ProbePlan(probe, None, "applies to none of the examples", variants)
-    record = probe.record(cfg.seed)
-    record["temperature"] = cfg.temperature if any(v.resample for v in variants.values()) else None
-    fingerprint = _sha({"base": base.manifest.fingerprint, "probe": record})
-    run_id = f"{base.run_id}~{probe.name}-{fingerprint[:8]}"
-    manifest = base.manifest.model_copy(update={
-        "run_id": run_id, "fingerprint": fingerprint, "n_requests": len(requests),
-        "aggregation": None,  # a suite's published aggregation is not computed on perturbed data
-        "probe": ProbeRef(**record, baseline_run=base.run_id)})
-    prep = replace(base, requests=requests, examples=examples, run_id=run_id,
-                   run_dir=base.run_dir.parent / run_id, manifest=manifest)
-    return ProbePlan(probe, prep, None, variants)
-
-
-def plan(cfg: AuditConfig, runner: Any) -> tuple[Prepared, list[ProbePlan]]:
-    """The base run and each probe's run, prepared with ``runner`` (the judgekit.runner module)."""
-    base = runner.prepare(cfg.run)
-    base.backend = SharedBackend(base.backend)
-    probes = select_probes(cfg.probes, base.suite.kind)
-    return base, [probe_run(base, p, cfg, runner) for p in probes]
-
-
-def run_audit(cfg: AuditConfig, runner: Any, progress: Callable[[], Progress] | None = None,
-              audits_dir: str | Path | None = None) -> tuple[AuditResult, Path]:
-    """Judge the base run and every probe run (resuming what is stored) with ``runner`` (the
-    judgekit.runner module, which the CLI passes in), compute the effects and write audit.json and
-    report.html; returns the result and the audit folder."""
-    base, plans = plan(cfg, runner)
-    make_progress = progress or NullProgress
-
-    async def judge_all() -> None:
-        assert isinstance(base.backend, SharedBackend)
-        try:
-            await runner.execute(base, make_progress())
-            for p in plans:
-                if p.prep is not None:
-                    await runner.execute(p.prep, make_progress())
-        finally:
-            await base.backend.close()
-
-    if cfg.judge:
-        asyncio.run(judge_all())
-    else:
-        asyncio.run(base.backend.inner.aclose() if isinstance(base.backend, SharedBackend) else base.backend.aclose())
-    result = evaluate(base, plans, cfg)
-    out = Path(audits_dir or Path(cfg.run.results_dir) / "audits") / result.audit_id
-    out.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out / "audit.json", result.model_dump(mode="json"))
-    from .probes.report import render_html
-
-    (out / "report.html").write_text(render_html(result), encoding="utf-8")
-    return result, out
-
-
-# --------------------------------------------------------------------------- effects
+from ..store import RunStore
+from ..types import Example, Judgment, Order, PointExample
+from .models import AuditConfig, AuditResult, FlipExample, ProbeResult
+from .planning import Prepared, ProbePlan, _sha
 
 
 def _rows(prep: Prepared) -> dict[str, Judgment]:
@@ -454,7 +208,7 @@ def _instability_job(probe: Probe, per_variant: dict[str, list[tuple[Judgment, J
 
 def _calibration_job(probe: Probe, rows: list[Judgment], codes: dict[str, int],
                      B: int) -> tuple[list[_Job], list[FlipExample], str | None]:
-    from .metrics.calibration import soft_calibration
+    from ..metrics.calibration import soft_calibration
 
     use = [j for j in rows if j.p_a is not None and j.label in ("A", "B")]
     if not use:
@@ -472,8 +226,8 @@ def _calibration_job(probe: Probe, rows: list[Judgment], codes: dict[str, int],
 
 def _self_preference_job(probe: Probe, base: Prepared, rows: list[Judgment],
                          cfg: AuditConfig) -> tuple[list[_Job], list[FlipExample], str | None]:
-    from .metrics.bias import self_preference
-    from .probes.self_preference import family
+    from ..metrics.bias import self_preference
+    from ..probes.self_preference import family
 
     gens: dict[str, tuple[str, str]] = {}
     for ex in base.examples.values():
@@ -515,36 +269,3 @@ def _flip(vname: str, pair: tuple[Judgment, Judgment], base: Prepared, plan: Pro
         original=_show(original), perturbed=_show(shown) if shown is not None else {},
         verdict_original=b.winner if b.score is None else f"{b.score:g}",
         verdict_perturbed=j.winner if j.score is None else f"{j.score:g}", raw_original=b.raw, raw_perturbed=j.raw)
-
-
-# --------------------------------------------------------------------------- two judges
-
-
-def load_audit(path: str | Path) -> AuditResult:
-    """An audit.json (or the audit folder holding one)."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "audit.json"
-    if not p.is_file():
-        raise ConfigError(f"{path}: no audit.json (pass an audit folder or its audit.json)")
-    try:
-        return AuditResult.model_validate_json(p.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ConfigError(f"{p}: not a judgekit audit ({str(exc).splitlines()[0]})") from None
-
-
-def compare_audits(candidate: AuditResult, baseline: AuditResult, *, max_increase: float = 0.0,
-                   level: float = DEFAULT_LEVEL, n_resamples: int = DEFAULT_RESAMPLES,
-                   seed: int = 0) -> list[EffectComparison]:
-    """Each effect both audits report per example, candidate against baseline, paired over the examples
-    both scored (the transforms are seeded, so two judges' audits perturb the same way). Intervals and
-    the tests are Bonferroni-simultaneous over the effects compared."""
-    if (candidate.suite, candidate.split) != (baseline.suite, baseline.split):
-        raise ConfigError(f"the baseline audit is of {baseline.suite}/{baseline.split}, this one of "
-                          f"{candidate.suite}/{candidate.split}")
-    base = {(e.probe, e.variant): e for p in baseline.probes for e in p.effects if e.per_example}
-    pairs = [(e, base[(e.probe, e.variant)]) for p in candidate.probes for e in p.effects
-             if e.per_example and (e.probe, e.variant) in base]
-    lvl = simultaneous_level(level, len(pairs))
-    return [compare_effects(c, b, max_increase=max_increase, level=lvl, n_resamples=n_resamples,
-                            seed=rng_for(seed, "compare", c.probe, c.variant or "")) for c, b in pairs]
