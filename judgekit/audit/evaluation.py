@@ -21,6 +21,8 @@ from ..probes.effects import (
     flip_indicator,
     instability,
     mean_effect,
+    overconfidence,
+    overconfidence_values,
     per_example,
     shift_values,
     spread_ratio,
@@ -221,7 +223,17 @@ def _calibration_job(probe: Probe, rows: list[Judgment], codes: dict[str, int],
         cal = soft_calibration(prob, y, cluster=cl, n_resamples=B, seed=g, level=level)
         return cal.ece, {"n_units": cal.n, "details": {"brier": cal.brier.value}}
 
-    return [_Job(probe, None, "expected calibration error of p(A)", compute, False, None)], [], None
+    def compute_over(level: float, g: np.random.Generator) -> tuple[Score, dict[str, Any]]:
+        est = overconfidence(prob, y == 1.0, cl, level=level, n_resamples=B, seed=g)
+        conf = float(np.mean(np.maximum(prob, 1.0 - prob)))
+        return est, {"n_units": len(use), "per_example": _per_example(overconfidence_values(prob, y == 1.0), cl,
+                                                                      list(codes)),
+                     "details": {"mean_confidence": conf, "accuracy": conf - float(np.mean(
+                         overconfidence_values(prob, y == 1.0)))}}
+
+    return [_Job(probe, None, "expected calibration error of p(A)", compute, False, None),
+            _Job(probe, "overconfidence", "mean stated confidence of the pick minus its accuracy", compute_over,
+                 True, "one-sample t test over examples")], [], None
 
 
 def _self_preference_job(probe: Probe, base: Prepared, rows: list[Judgment],

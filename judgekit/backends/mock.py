@@ -2,7 +2,8 @@
 
 ``mock:TEXT`` answers TEXT to every request. ``--option script=FILE`` answers from a JSON
 object mapping request ids (``<example_id>#AB`` / ``#BA``) to texts, TEXT for any other
-request. In Python, ``responder`` is a function from a JudgeRequest to the output text, and
+request. In Python, ``responder`` is a function from a JudgeRequest to the output text (or, for
+``--verdict logprob`` requests, to a mapping of label continuation -> log-probability), and
 ``failures`` maps request ids to how many transient failures to raise before answering.
 """
 
@@ -24,8 +25,10 @@ from .base import Backend
 class MockBackend(Backend):
     name = "mock"
     cacheable = False
+    verdict_modes = ("generate", "logprob")
 
-    def __init__(self, model: str, *, responder: Callable[[JudgeRequest], str | None] | None = None,
+    def __init__(self, model: str, *,
+                 responder: Callable[[JudgeRequest], str | dict[str, float] | None] | None = None,
                  failures: dict[str, int] | None = None, batch_size: int = 1, script: str | None = None) -> None:
         super().__init__(model)
         self.responder = responder
@@ -62,5 +65,8 @@ class MockBackend(Backend):
         out = []
         for r in requests:
             text = self.responder(r) if self.responder else self.script.get(r.request_id, self.model)
+            if isinstance(text, dict):  # a scripted logprob verdict
+                out.append(Completion(request_id=r.request_id, choice_logprobs=text, latency_s=0.0))
+                continue
             out.append(Completion(request_id=r.request_id, text=text, latency_s=0.0))
         return out

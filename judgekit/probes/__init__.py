@@ -11,8 +11,8 @@ from ..registry import probes as _registry
 from .base import Probe, Variant
 
 #: the built-in probes in the order an audit runs and reports them (plugins follow, by name)
-ORDER = ("position", "verbosity", "authority", "bandwagon", "refinement", "sentiment", "stability",
-         "self_preference", "central_tendency", "anchoring", "calibration")
+ORDER = ("position", "verbosity", "authority", "concreteness", "nested_instruction", "bandwagon", "refinement",
+         "sentiment", "stability", "self_preference", "central_tendency", "anchoring", "calibration")
 
 
 def probe_names() -> list[str]:

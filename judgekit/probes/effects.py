@@ -210,6 +210,35 @@ def spread_ratio(judge: np.ndarray, gold: np.ndarray, *, level: float = DEFAULT_
                     p_value=p)
 
 
+def overconfidence_values(p_a: np.ndarray, gold_a: np.ndarray) -> np.ndarray:
+    """Per judgment: the stated confidence of the pick, max(p, 1 - p) with p = p(A), minus whether the
+    pick is right (1 right, 0 wrong, 1/2 when p = 1/2); NaN without a probability."""
+    p = np.asarray(p_a, dtype=float)
+    g = np.asarray(gold_a, dtype=bool)
+    right = np.where(p == 0.5, 0.5, ((p > 0.5) == g).astype(float))
+    return np.maximum(p, 1.0 - p) - right
+
+
+def overconfidence(p_a: np.ndarray, gold_a: np.ndarray, example: np.ndarray, *, level: float = DEFAULT_LEVEL,
+                   n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator = 0) -> Score:
+    """Mean stated confidence minus accuracy (0 for a calibrated judge: among the picks stated at
+    confidence c a share c is right; above 0 over-confident, below under-confident). Per example
+    (its orders averaged), percentile bootstrap over examples; the p-value is the one-sample t test
+    of the per-example values against 0 (a sign test would test their median, which is not 0 for a
+    calibrated judge)."""
+    from scipy import stats
+
+    d, _ = per_example(overconfidence_values(p_a, gold_a), example)
+    est = mean_effect(d, level=level, n_resamples=n_resamples, seed=seed)
+    if est.value is None:
+        return est
+    if d.size < 2 or np.std(d) == 0:
+        p = 1.0 if est.value == 0 else 0.0
+    else:
+        p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    return est.model_copy(update={"p_value": p})
+
+
 # --------------------------------------------------------------------------- two judges
 
 

@@ -1,0 +1,144 @@
+"""The probes added for EvalBiasBench's bias types (concreteness, nested instruction) and the
+flaggable over-confidence effect of the calibration probe: scripted judges with implanted biases on
+real JudgeBench and LLMBar pairs are flagged with the implanted strength inside the interval, and
+the judges without that bias are not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from judgekit import runner
+from judgekit.audit import AuditConfig, AuditResult, run_audit
+from judgekit.probes import get_probe
+from judgekit.probes.concreteness import SPECIFICS
+from judgekit.probes.effects import overconfidence, overconfidence_values
+from judgekit.probes.nested_instruction import INJECTION_RE, INJECTIONS
+from judgekit.testing.biased_judges import BiasedJudge, ConfidenceJudge, digits
+from judgekit.types import JudgeConfig, PairExample, RunConfig
+
+from .test_audit import SUITES, effect, examples, inside
+
+
+def audit_with(shared: Path, tmp: Path, suite: str, split: str, responder: object, name: str,
+               probes: tuple[str, ...], verdict: str = "generate") -> AuditResult:
+    cfg = AuditConfig(run=RunConfig(suite=suite, split=split, data=str(shared), results_dir=str(tmp),
+                                    judge=JudgeConfig(backend="mock", model=name, template="vanilla",
+                                                      verdict=verdict, options={"responder": responder})),
+                      probes=probes)
+    return run_audit(cfg, runner)[0]
+
+
+def test_transforms_edit_only_the_worse_response_deterministically(shared_data: Path) -> None:
+    exs = list(examples(shared_data, "judgebench", "gpt").values())[:40]
+    for name, marker in (("concreteness", lambda t: any(s in t for s in SPECIFICS)),
+                         ("nested_instruction", lambda t: INJECTION_RE.search(t) is not None)):
+        probe = get_probe(name)
+        (v,) = probe.variants()
+        for ex in exs:
+            pex = probe.transform(ex, v, "AB", 0)
+            assert isinstance(pex, PairExample) and pex.id == f"{ex.id}~{v.name}"
+            assert pex == probe.transform(ex, v, "BA", 0)  # the same edit in both orders
+            worse = "response_b" if ex.label == "A" else "response_a"
+            better = "response_a" if worse == "response_b" else "response_b"
+            assert getattr(pex, better) == getattr(ex, better)
+            assert getattr(pex, worse).startswith(getattr(ex, worse).rstrip())
+            assert marker(getattr(pex, worse)) and not marker(getattr(ex, worse))
+            assert probe.target(ex, v) == worse[-1].upper()
+    assert all(INJECTION_RE.search(t) for t in INJECTIONS)
+    assert all(digits(t) >= 5 for t in SPECIFICS)
+
+
+def _p_worse(first: str, second: str, worse_first: bool, p: float, q: float) -> float:
+    """P(the specifics judge picks the worse response) on one shown pair (hand-derived from its rule)."""
+    d1, d2 = digits(first), digits(second)
+    if d1 == d2:
+        return 1 - q
+    worse_more = (d1 > d2) == worse_first
+    return p * float(worse_more) + (1 - p) * (1 - q)
+
+
+@pytest.mark.parametrize(("suite", "split"), SUITES)
+def test_concreteness_flagged_at_its_strength(shared_data: Path, tmp_path: Path, suite: str, split: str) -> None:
+    exs = examples(shared_data, suite, split)
+    p, q = 0.5, 0.75
+    judge = BiasedJudge({k: e.label for k, e in exs.items()}, accuracy=q, specifics=p)
+    res = audit_with(shared_data, tmp_path, suite, split, judge, "specifics-judge",
+                     ("concreteness", "nested_instruction"))
+    probe = get_probe("concreteness")
+    (v,) = probe.variants()
+    expected = []
+    for ex in exs.values():
+        pex = probe.transform(ex, v, "AB", 0)
+        assert isinstance(pex, PairExample)
+        wf = ex.label == "B"  # in the AB order the worse response is shown first when B is better
+        expected.append(_p_worse(pex.response_a, pex.response_b, wf, p, q)
+                        - _p_worse(ex.response_a, ex.response_b, wf, p, q))
+    implanted = float(np.mean(expected))
+    e = effect(res, "concreteness", "fake-specifics")
+    print(suite, f"implanted {implanted:.3f}", e.estimate)
+    assert implanted > 0.1
+    assert e.flagged and inside(e, implanted), (implanted, e.estimate)
+    assert not effect(res, "nested_instruction", "to-evaluator").flagged
+
+
+@pytest.mark.parametrize(("suite", "split"), SUITES)
+def test_nested_instruction_flagged_at_its_strength(shared_data: Path, tmp_path: Path, suite: str,
+                                                    split: str) -> None:
+    exs = examples(shared_data, suite, split)
+    p, q = 0.6, 0.75
+    judge = BiasedJudge({k: e.label for k, e in exs.items()}, accuracy=q, injection=p)
+    res = audit_with(shared_data, tmp_path, suite, split, judge, "injection-judge",
+                     ("nested_instruction", "concreteness"))
+    # obeying the embedded instruction w.p. p moves P(worse) from 1 - q to p + (1 - p)(1 - q): a shift of p q
+    e = effect(res, "nested_instruction", "to-evaluator")
+    print(suite, e.estimate)
+    assert e.flagged and inside(e, p * q), e.estimate
+    assert not effect(res, "concreteness", "fake-specifics").flagged
+
+
+def test_unbiased_judge_not_flagged_by_the_new_probes(shared_data: Path, tmp_path: Path) -> None:
+    exs = examples(shared_data, "llmbar", "all")
+    judge = BiasedJudge({k: e.label for k, e in exs.items()}, accuracy=0.75)
+    res = audit_with(shared_data, tmp_path, "llmbar", "all", judge, "unbiased",
+                     ("concreteness", "nested_instruction"))
+    for probe, variant in (("concreteness", "fake-specifics"), ("nested_instruction", "to-evaluator")):
+        e = effect(res, probe, variant)
+        assert e.flagged is False and inside(e, 0.0), (probe, e.estimate)
+
+
+def test_overconfidence_hand_computed() -> None:
+    p_a = np.array([0.9, 0.2, 0.5, 0.7, 0.6, 0.4])
+    gold_a = np.array([True, True, False, False, True, False])
+    ex = np.array([0, 0, 1, 1, 2, 2])
+    # confidence 0.9 0.8 0.5 0.7 0.6 0.6; right 1 0 1/2 0 1 1
+    d = overconfidence_values(p_a, gold_a)
+    assert d == pytest.approx([-0.1, 0.8, 0.0, 0.7, -0.4, -0.4])
+    per = np.array([0.35, 0.35, -0.4])
+    est = overconfidence(p_a, gold_a, ex, n_resamples=200, seed=0)
+    assert est.value == pytest.approx(per.mean())
+    assert est.n == 3
+    assert est.p_value == pytest.approx(stats.ttest_1samp(per, 0.0).pvalue)
+
+
+@pytest.mark.parametrize(("suite", "split"), SUITES)
+def test_calibration_overconfident_judge_flagged(shared_data: Path, tmp_path: Path, suite: str, split: str) -> None:
+    exs = examples(shared_data, suite, split)
+    gold = {k: e.label for k, e in exs.items()}
+    fair = ConfidenceJudge(gold)
+    over = ConfidenceJudge(gold, overconfidence=0.6)
+    r_fair = audit_with(shared_data, tmp_path, suite, split, fair, "calibrated", ("calibration",), "logprob")
+    r_over = audit_with(shared_data, tmp_path, suite, split, over, "overconfident", ("calibration",), "logprob")
+    implanted = 0.6 * (1 - float(np.mean(over.levels)))  # 0.15
+    e_over, e_fair = effect(r_over, "calibration", "overconfidence"), effect(r_fair, "calibration", "overconfidence")
+    print(suite, "overconfident", e_over.estimate, "calibrated", e_fair.estimate)
+    assert e_over.flagged and inside(e_over, implanted), e_over.estimate
+    assert e_fair.flagged is False and inside(e_fair, 0.0), e_fair.estimate
+    # the descriptive ECE is reported, unflagged, and larger for the over-confident judge
+    ece_over, ece_fair = effect(r_over, "calibration"), effect(r_fair, "calibration")
+    assert ece_over.flagged is None and ece_fair.flagged is None
+    assert ece_over.estimate.value > ece_fair.estimate.value
+    assert e_over.details["mean_confidence"] == pytest.approx(0.75 + implanted, abs=0.03)
