@@ -13,6 +13,7 @@ from scipy import stats
 
 from judgekit import runner
 from judgekit.audit import AuditConfig, AuditResult, run_audit
+from judgekit.errors import DataError
 from judgekit.probes import get_probe
 from judgekit.probes.concreteness import SPECIFICS
 from judgekit.probes.effects import overconfidence, overconfidence_values
@@ -142,3 +143,53 @@ def test_calibration_overconfident_judge_flagged(shared_data: Path, tmp_path: Pa
     assert ece_over.flagged is None and ece_fair.flagged is None
     assert ece_over.estimate.value > ece_fair.estimate.value
     assert e_over.details["mean_confidence"] == pytest.approx(0.75 + implanted, abs=0.03)
+
+
+def test_self_preference_not_measurable_on_alpaca_eval(shared_data: Path, tmp_path: Path) -> None:
+    """AlpacaEval's recorded annotations: GPT-4-Turbo judging its own output (the baseline, always
+    output_1 / generator_1 = gpt4_1106_preview) against one other system's, with no human label and
+    no second annotator. Own-output preference and own-output quality are confounded, so the probe
+    skips with that reason instead of reporting a number."""
+    import json
+
+    root = shared_data / "alpaca_eval" / "results"
+    annotators = set()
+    for path in sorted(root.glob("*/weighted_alpaca_eval_gpt4_turbo/annotations.json")):
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        assert {r["generator_1"] for r in rows} == {"gpt4_1106_preview"}
+        assert {r["generator_2"] for r in rows} == {path.parent.parent.name}
+        annotators |= {r["annotator"] for r in rows}
+        assert not {"label", "human_preference", "gold"} & set(rows[0])
+    assert annotators == {"weighted_alpaca_eval_gpt4_turbo"}
+    assert sorted(p.name for p in root.glob("*/*") if p.is_dir()) == ["weighted_alpaca_eval_gpt4_turbo"] * 8
+
+    # the audit cannot even start: the only preference in the data is the judge's own
+    data = root / "gpt-3.5-turbo-1106_verbose" / "weighted_alpaca_eval_gpt4_turbo" / "annotations.json"
+    fields = {"prompt": "instruction", "a": "output_1", "b": "output_2",
+              "generator_a": "generator_1", "generator_b": "generator_2"}
+    judge = JudgeConfig(backend="mock", model="gpt-4-turbo", template="vanilla",
+                        options={"responder": lambda r: "Output (a)"})
+    cfg = AuditConfig(run=RunConfig(suite="generic", data=str(data), limit=40, results_dir=str(tmp_path),
+                                    suite_args={"fields": fields}, judge=judge), probes=("self_preference",))
+    with pytest.raises(DataError, match="no example has a gold label"):
+        run_audit(cfg, runner)
+
+
+def test_self_preference_skips_without_gold_on_own_family_pairs(tmp_path: Path) -> None:
+    """Gold labels only on pairs without the judge's family: the probe says why it reports nothing."""
+    import json
+
+    rows = []
+    for i in range(20):
+        own = i % 2 == 0
+        rows.append({"id": str(i), "prompt": f"q{i}", "a": f"one {i}", "b": f"two {i}", "label": None if own else "A",
+                     "generator_a": "gpt4_1106_preview" if own else "gemma-7b-it", "generator_b": "phi-2-sft"})
+    data = tmp_path / "gen.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    judge = JudgeConfig(backend="mock", model="gpt-4-turbo", template="vanilla",
+                        options={"responder": lambda r: "Output (a)"})
+    cfg = AuditConfig(run=RunConfig(suite="generic", data=str(data), results_dir=str(tmp_path / "r"), judge=judge),
+                      probes=("self_preference",))
+    (p,) = run_audit(cfg, runner)[0].probes
+    assert p.status == "skipped" and not p.effects
+    assert p.reason is not None and "cannot be told apart from their quality" in p.reason

@@ -256,6 +256,9 @@ def _self_preference_job(probe: Probe, base: Prepared, rows: list[Judgment],
     gold = [j.label or "tie" for j in use]
     if not any((a == own) != (b == own) for a, b in zip(sa, sb, strict=True)):
         return [], [], f"no pair has exactly one response from the judge's family {own!r}"
+    if not any((a == own) != (b == own) and g in ("A", "B") for a, b, g in zip(sa, sb, gold, strict=True)):
+        return [], [], (f"no gold label on the pairs with one response from the judge's family {own!r}: its "
+                        "preference for its own family's responses cannot be told apart from their quality")
 
     def compute(level: float, g: np.random.Generator) -> tuple[Score, dict[str, Any]]:
         seed = int(g.integers(2**31))
