@@ -193,3 +193,18 @@ def test_self_preference_skips_without_gold_on_own_family_pairs(tmp_path: Path) 
     (p,) = run_audit(cfg, runner)[0].probes
     assert p.status == "skipped" and not p.effects
     assert p.reason is not None and "cannot be told apart from their quality" in p.reason
+
+
+def test_evalbiasbench_types_map_to_registered_probes() -> None:
+    from judgekit.probes import probe_names
+    from judgekit.probes.bias_types import EVALBIASBENCH
+    from judgekit.suites import load_suite
+
+    spec = load_suite("evalbiasbench")
+    assert spec.aggregation is not None
+    assert set(EVALBIASBENCH) == set(spec.aggregation.args["subsets"])
+    known = set(probe_names())
+    mapped = {p for t in EVALBIASBENCH.values() for p in t.probes}
+    assert mapped <= known, mapped - known
+    assert sum(bool(t.probes) for t in EVALBIASBENCH.values()) == 3  # 3 of 6 have a sound counterfactual
+    assert all(t.note.startswith("none:") for t in EVALBIASBENCH.values() if not t.probes)
