@@ -19,7 +19,7 @@ from judgekit.probes.concreteness import SPECIFICS
 from judgekit.probes.effects import overconfidence, overconfidence_values
 from judgekit.probes.nested_instruction import INJECTION_RE, INJECTIONS
 from judgekit.testing.biased_judges import BiasedJudge, ConfidenceJudge, digits
-from judgekit.types import JudgeConfig, PairExample, RunConfig
+from judgekit.types import JudgeConfig, Judgment, PairExample, RunConfig
 
 from .test_audit import SUITES, effect, examples, inside
 
@@ -208,3 +208,35 @@ def test_evalbiasbench_types_map_to_registered_probes() -> None:
     assert mapped <= known, mapped - known
     assert sum(bool(t.probes) for t in EVALBIASBENCH.values()) == 3  # 3 of 6 have a sound counterfactual
     assert all(t.note.startswith("none:") for t in EVALBIASBENCH.values() if not t.probes)
+
+
+def test_stored_only_never_rewrites_a_run_a_live_audit_appends_to(shared_data: Path, tmp_path: Path) -> None:
+    """`audit --stored-only` while the audit is still judging: it reads the stored judgments and
+    writes none of them, so the live process's open append handle stays on the file (an atomic
+    rewrite had orphaned it in the live run of the README, losing 8 judgments until a rerun)."""
+    from judgekit.store import RunStore
+
+    exs = examples(shared_data, "judgebench", "gpt")
+    judge = BiasedJudge({k: e.label for k, e in exs.items()}, accuracy=0.75)
+    cfg = AuditConfig(run=RunConfig(suite="judgebench", split="gpt", data=str(shared_data), limit=10,
+                                    results_dir=str(tmp_path), judge=JudgeConfig(
+                                        backend="mock", model="live", template="vanilla",
+                                        options={"responder": judge})),
+                      probes=("position", "bandwagon"))
+    res, _ = run_audit(cfg, runner)
+    run_dir = tmp_path / "runs" / [p for p in res.probes if p.name == "bandwagon"][0].run_id  # type: ignore[operator]
+    path = run_dir / "judgments.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    # a live writer: drop the last 5 rows from the file, then hold an append handle on it
+    path.write_text("".join(lines[:-5]))
+    writer = RunStore(run_dir)
+    writer.append(Judgment.model_validate_json(lines[-5]))
+    inode = path.stat().st_ino
+    stored = run_audit(cfg.model_copy(update={"judge": False}), runner)[0]
+    assert path.stat().st_ino == inode  # not replaced
+    for line in lines[-4:]:  # the live process goes on appending
+        writer.append(Judgment.model_validate_json(line))
+    writer.close()
+    assert path.read_text() == "".join(lines)  # nothing lost
+    e = effect(stored, "bandwagon", "cue-worse")
+    assert e.estimate.n is not None and e.estimate.n <= 10

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import RunStateError
 from ..metrics.interval import Score
 from ..metrics.stats import rng_for, simultaneous_level
 from ..probes.base import Probe, base_id
@@ -28,16 +29,25 @@ from ..probes.effects import (
     spread_ratio,
     target_shift,
 )
-from ..store import RunStore
+from ..store import RunStore, read_judgments
 from ..types import Example, Judgment, Order, PointExample
 from .models import AuditConfig, AuditResult, FlipExample, ProbeResult
 from .planning import Prepared, ProbePlan, _sha
 
 
 def _rows(prep: Prepared) -> dict[str, Judgment]:
-    if not prep.run_dir.is_dir():  # --stored-only before the run was started
+    """The stored judgments of a run, read only: never rewritten here, since with ``--stored-only`` a
+    live audit may be appending to the same file (rewriting it would orphan that process's open file,
+    and the judgments it writes next would be lost)."""
+    path = RunStore(prep.run_dir).judgments_path
+    if not path.is_file():  # --stored-only before the run was started
         return {}
-    return RunStore(prep.run_dir).load(keep={r.request_id for r in prep.requests})
+    rows = read_judgments(path)
+    foreign = set(rows) - {r.request_id for r in prep.requests}
+    if foreign:
+        raise RunStateError(f"{path} holds {len(foreign)} judgments for requests this run does not make; "
+                            "pick another --run-id")
+    return rows
 
 
 def _show(ex: Example) -> dict[str, Any]:
