@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 from .errors import ConfigError
 from .metrics.agreement import cohen_kappa
 from .metrics.interval import Score
+from .metrics.registry import Figure, omit_empty
+from .protocols import by_example
 from .registry import Registry
 from .types import Frozen, Judgment, Winner
 
@@ -69,21 +72,6 @@ def aggregate(name: str, rows: Iterable[Judgment], args: Mapping[str, Any] | Non
 
 def _verdict(j: Judgment) -> Winner:
     return j.winner if j.status == "ok" else "invalid"
-
-
-def by_example(rows: Iterable[Judgment]) -> dict[str, list[Judgment]]:
-    """Rows grouped by example, each group in order AB, BA (then by sample), examples by id."""
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in rows:
-        groups[j.example_id].append(j)
-    # the stable sort of all rows by (example, order, sample), one small group at a time
-    out: dict[str, list[Judgment]] = {}
-    for key in sorted(groups):
-        js = groups[key]
-        if len(js) > 1:
-            js.sort(key=lambda j: (j.order != "AB", j.sample))
-        out[key] = js
-    return out
 
 
 def rate(flags: Sequence[bool] | Sequence[float], higher_is_better: bool | None = True) -> Score:
@@ -524,6 +512,11 @@ class PointwiseMetrics(Frozen):
     within_one: Score
     mean_abs_error: Score
     invalid_rate: Score
+    registered: dict[str, Figure] = {}  # the registered metrics (judgekit.metrics.registry); omitted when none
+
+    @model_serializer(mode="wrap")
+    def _omit_no_registered(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_empty(handler(self), "registered")
 
 
 def pointwise_metrics(rows: Iterable[Judgment]) -> PointwiseMetrics:

@@ -24,14 +24,17 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 import numpy as np
+from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 from ..protocols import POLICIES, combine
 from ..types import Frozen, Judgment
 from .agreement import kappa_from_confusion
 from .calibration import SoftCalibration, soft_calibration
 from .interval import Score
+from .registry import Figure, omit_empty
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
@@ -92,6 +95,11 @@ class PairwiseMetrics(Frozen):
     length_bias: Score | None = None  # % of decisive verdicts on unequal-length pairs that pick the longer
     accuracy_bounds: AccuracyBounds | None = None
     soft_calibration: SoftCalibration | None = None  # p(A) against gold, when the judge gives one
+    registered: dict[str, Figure] = {}  # the registered metrics (judgekit.metrics.registry); omitted when none
+
+    @model_serializer(mode="wrap")
+    def _omit_no_registered(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_empty(handler(self), "registered")
 
     @property
     def headline(self) -> Score:

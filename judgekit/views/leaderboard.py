@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import ConfigError, DataError
 from ..manifest import ManifestMismatchError, StoredRun, check_runs, data_identity, discover_runs, runs_folder
 from ..metrics.interval import Score
-from ..metrics.pairwise import PairwiseMetrics
+from ..metrics.registry import shown_on
 from ..metrics.winrate import head_to_head
 from ..rankings import SYSTEM_AGGREGATIONS
 from ..run_health import check_health
@@ -80,9 +80,9 @@ class JudgeRow(Frozen):
     headline: Score
     categories: dict[str, Score]
     also: dict[str, Score] = {}  # the other figures of the headline's row in the suite's published table
-    swap_consistency: Score | None
-    position_preference: Score | None
-    invalid_rate: Score | None
+    # the registered metrics with a leaderboard column (judgekit.metrics.registry), by name: swap
+    # consistency, position preference, invalid rate and any metric declared since
+    figures: dict[str, Score | None] = {}
     n_examples: int
     prompt_tokens: int | None
     completion_tokens: int | None
@@ -90,6 +90,18 @@ class JudgeRow(Frozen):
     cost_usd: float | None
     date: str
     mismatch: tuple[str, ...] = ()
+
+    @property
+    def swap_consistency(self) -> Score | None:
+        return self.figures.get("swap_consistency")
+
+    @property
+    def position_preference(self) -> Score | None:
+        return self.figures.get("position_preference")
+
+    @property
+    def invalid_rate(self) -> Score | None:
+        return self.figures.get("invalid_rate")
 
 
 class WinRateRow(Frozen):
@@ -167,7 +179,13 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
         with_ci = headline_interval(rows, run.manifest, report=report)
         if with_ci is not None:
             headline = with_ci
-    pairwise = metrics if isinstance(metrics, PairwiseMetrics) else None
+    manifest = run.manifest
+    aggregation = manifest.aggregation.name if manifest.aggregation else None
+    figures: dict[str, Score | None] = {}
+    for m in shown_on("leaderboard"):  # every metric with a column; an optional one where it has a value
+        value = m.value(metrics)
+        if m.applies(None, manifest.suite.name, aggregation) and (value is not None or not m.optional):
+            figures[m.name] = cell(value)
     prompt = _sum_or_none(j.prompt_tokens for j in rows)
     completion = _sum_or_none(j.completion_tokens for j in rows)
     price = prices.get(run.judge)
@@ -180,9 +198,7 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
         source=f"import:{run.imported}" if run.imported else "run", run_id=run.run_id,
         headline=cell(headline) or Score(value=None, n=0), categories={k: cell(v) or Score(value=None, n=0) for k, v in cats.items()},
         also={k: cell(v) or Score(value=None, n=0) for k, v in extra.items()},
-        swap_consistency=cell(pairwise.swap_consistency) if pairwise else None,
-        position_preference=cell(pairwise.position_preference) if pairwise else None,
-        invalid_rate=cell(metrics.invalid_rate), n_examples=metrics.n_examples,
+        figures=figures, n_examples=metrics.n_examples,
         prompt_tokens=prompt, completion_tokens=completion,
         judge_seconds=_round(timing.judge_wall_s) if timing is not None else None, cost_usd=cost, date=run.date,
         mismatch=tuple(mismatch))

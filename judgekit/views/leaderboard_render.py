@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..metrics.interval import Score
+from ..metrics.registry import Metric, shown_on
 from ..run_health import md_escape
 from ..types import Frozen
 from .format import digits_for, num, with_ci
@@ -26,6 +27,13 @@ def _tokens(row: JudgeRow) -> str:
     if row.prompt_tokens is None and row.completion_tokens is None:
         return "-"
     return f"{row.prompt_tokens or 0:,} / {row.completion_tokens or 0:,}"
+
+
+def figure_columns(board: Leaderboard) -> list[Metric]:
+    """The registered metrics with a column on this board: the built-in ones always, an optional
+    one where some row has it."""
+    return [m for m in shown_on("leaderboard")
+            if not m.optional or any(m.name in j.figures for j in board.judges)]
 
 
 def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, list[str]]]]:
@@ -40,17 +48,16 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, li
                                       num(r.discrete_win_rate), str(r.n_wins), str(r.n_wins_base),
                                       str(r.n_draws), str(r.n_total), num(r.avg_length, 1), r.date]))
         return header, out
+    columns = figure_columns(board)
     header = ["rank", "judge", "template", f"{board.headline_name} [95% CI]", *board.also_names,
-              *board.category_names,
-              "swap consistency", "position preference", "invalid %", "n", "tokens in / out", "judge time (s)",
+              *board.category_names, *[str(m.leaderboard) for m in columns], "n", "tokens in / out", "judge time (s)",
               "cost ($)", "date"]
     for j in board.judges:
         out.append((j.split, [str(j.rank), j.judge + (" (!)" if j.mismatch else ""), str(j.template or "-"),
                               with_ci(j.headline), *[with_ci(j.also.get(c), digits_for(c))
                                                       for c in board.also_names],
                               *[with_ci(j.categories.get(c)) for c in board.category_names],
-                              with_ci(j.swap_consistency), with_ci(j.position_preference),
-                              with_ci(j.invalid_rate), str(j.n_examples), _tokens(j), num(j.judge_seconds, 1),
+                              *[with_ci(j.figures.get(m.name), m.digits) for m in columns], str(j.n_examples), _tokens(j), num(j.judge_seconds, 1),
                               num(j.cost_usd, 2), j.date]))
     return header, out
 
@@ -120,8 +127,10 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
         names += trio_names(c)
     for c in board.category_names:
         names += trio_names(c)
-    names += [*trio_names("swap_consistency"), *trio_names("position_preference"), *trio_names("invalid_rate"),
-              "n_examples", "prompt_tokens", "completion_tokens", "judge_seconds", "cost_usd", "date", "run_id",
+    columns = figure_columns(board)
+    for m in columns:
+        names += trio_names(m.name)
+    names += ["n_examples", "prompt_tokens", "completion_tokens", "judge_seconds", "cost_usd", "date", "run_id",
               "mismatch"]
     rows = []
     for j in board.judges:
@@ -130,8 +139,9 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
             row += trio("", j.also.get(c))
         for c in board.category_names:
             row += trio("", j.categories.get(c))
-        row += [*trio("", j.swap_consistency), *trio("", j.position_preference), *trio("", j.invalid_rate),
-                j.n_examples, j.prompt_tokens, j.completion_tokens, j.judge_seconds, j.cost_usd, j.date, j.run_id,
+        for m in columns:
+            row += trio("", j.figures.get(m.name))
+        row += [j.n_examples, j.prompt_tokens, j.completion_tokens, j.judge_seconds, j.cost_usd, j.date, j.run_id,
                 "; ".join(j.mismatch)]
         rows.append(row)
     return names, rows
@@ -151,6 +161,9 @@ def _cells(obj: Any) -> Any:
     """The board's JSON with each score written as a cell (value, interval, n)."""
     if isinstance(obj, Score):
         return obj.brief()
+    if isinstance(obj, JudgeRow):  # the registered metrics sit beside the row's other figures
+        out = {k: _cells(getattr(obj, k)) for k in type(obj).model_fields if k != "figures"}
+        return {**out, **{k: _cells(v) for k, v in obj.figures.items()}}
     if isinstance(obj, Frozen):
         return {k: _cells(getattr(obj, k)) for k in type(obj).model_fields}
     if isinstance(obj, dict):
