@@ -22,12 +22,13 @@ import numpy as np
 from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 from .errors import ConfigError
+from .facts import MTBenchFacts, RewardBench2Facts, RMBenchFacts, facts_of, optional_facts
 from .metrics.agreement import cohen_kappa
 from .metrics.interval import Score
 from .metrics.registry import Figure, omit_empty
 from .protocols import by_example
 from .registry import Registry
-from .types import Frozen, Judgment, Winner
+from .types import Frozen, GoldLabel, Judgment, Winner
 
 # ----------------------------------------------------------------------------- report model
 
@@ -128,8 +129,16 @@ def invalid_counts(rows: Sequence[Judgment]) -> dict[str, int]:
             "failed": sum(j.status != "ok" for j in rows)}
 
 
-def _meta(j: Judgment, key: str, default: Any = None) -> Any:
-    return (j.meta or {}).get(key, default)
+def human_votes(js: Sequence[Judgment]) -> list[GoldLabel | None]:
+    """An MT-Bench pair's human votes (its facts), or its gold label alone when it has none."""
+    facts = optional_facts(js[0], MTBenchFacts)
+    return (facts.human_votes if facts is not None else []) or ([js[0].label] if js[0].label else [])
+
+
+def rmbench_cell(js: Sequence[Judgment]) -> tuple[str, int, int]:
+    """An RM-Bench comparison's domain (its facts', else its category) and (chosen, rejected) styles."""
+    f = facts_of(js[0], RMBenchFacts)
+    return f.domain or js[0].category or "", f.chosen_style, f.rejected_style
 
 
 def _subset(js: Sequence[Judgment]) -> str:
@@ -260,7 +269,7 @@ def conservative(js: Sequence[Judgment]) -> Winner:
     return verdicts[0] if all(v == verdicts[0] for v in verdicts) else "tie"
 
 
-def agreement_with_votes(judge: Sequence[Winner], votes: Sequence[Sequence[str]], *, ties: bool) -> tuple[int, int]:
+def agreement_with_votes(judge: Sequence[Winner], votes: Sequence[Sequence[str | None]], *, ties: bool) -> tuple[int, int]:
     """MT-Bench's agreement between a judge and humans: each (example, human vote) is one comparison.
     Without ties, examples the judge calls a tie and human votes that are ties are left out."""
     agree_n = total = 0
@@ -284,12 +293,13 @@ def mtbench_agreement(rows: Sequence[Judgment], args: Mapping[str, Any]) -> Suit
     examples = list(by_example(rows).values())
     by_turn: dict[str, list[list[Judgment]]] = defaultdict(list)
     for js in examples:
-        turn = _meta(js[0], "turn")
+        facts = optional_facts(js[0], MTBenchFacts)
+        turn = facts.turn if facts is not None else None
         by_turn[f"turn {turn}" if turn else "pairs"].append(js)
     table: dict[str, dict[str, Score]] = {}
     for name, group in [*sorted(by_turn.items()), ("overall", examples)]:
         judge = [conservative(js) for js in group]
-        votes = [_meta(js[0], "human_votes") or ([js[0].label] if js[0].label else []) for js in group]
+        votes = [human_votes(js) for js in group]
         row = {}
         for col, ties in (("with ties", True), ("without ties", False)):
             a, t = agreement_with_votes(judge, votes, ties=ties)
@@ -429,8 +439,7 @@ def rmbench(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     k = len(styles)
     cells: dict[str, dict[tuple[int, int], list[float]]] = defaultdict(lambda: defaultdict(list))
     for js in by_example(rows).values():
-        domain = _meta(js[0], "domain") or js[0].category or ""
-        i, j = int(_meta(js[0], "chosen_style")), int(_meta(js[0], "rejected_style"))
+        domain, i, j = rmbench_cell(js)
         cells[domain][(i, j)].append(float(np.mean([correct(x) for x in js])))
     domains = [d for d in args.get("domains", []) if d in cells] + sorted(set(cells) - set(args.get("domains", [])))
     summary: dict[str, dict[str, Score]] = {}
@@ -664,14 +673,15 @@ def rewardbench2(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepo
     counts = invalid_counts(rows)
     notes: list[str] = []
     tables: list[ReportTable] = []
-    modes = {_meta(j, "mode") for j in rows}
+    facts = [optional_facts(j, RewardBench2Facts) for j in rows]
+    modes = {f.mode if f is not None else None for f in facts}
     if modes == {"fourway"}:
         picks: list[int | None] = []
-        for j in rows:
-            shown = _meta(j, "shown")
+        for j, f in zip(rows, facts, strict=True):
+            assert f is not None and f.shown is not None
             pick = int(j.score) - 1 if j.status == "ok" and j.score is not None and j.score in (1, 2, 3, 4) else None
             picks.append(pick)
-            results[_meta(j, "subset")][_meta(j, "prompt_id")] = 1.0 if pick is not None and shown[pick] == 0 else 0.0
+            results[f.subset][f.prompt_id] = 1.0 if pick is not None and f.shown[pick] == 0 else 0.0
         bias = listwise_position_bias(picks)
         counts["invalid picks"] = bias.n_invalid
         tables.append(ReportTable(title="position bias: share of picks per shown position", columns=("picks %",),
@@ -681,24 +691,26 @@ def rewardbench2(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepo
                                                                       higher_is_better=None)}
                                         for p in bias.positions}))
     elif modes == {"rating"}:
-        prompts: dict[str, list[Judgment]] = defaultdict(list)
-        for j in rows:
-            prompts[_meta(j, "prompt_id")].append(j)
+        prompts: dict[str, list[tuple[Judgment, RewardBench2Facts]]] = defaultdict(list)
+        for j, f in zip(rows, facts, strict=True):
+            assert f is not None
+            prompts[f.prompt_id].append((j, f))
         unread = incomplete = 0
-        for pid, js in prompts.items():
-            total = _meta(js[0], "total")
-            if len({_meta(j, "index") for j in js}) != total:
+        for pid, jfs in prompts.items():
+            first = jfs[0][1]
+            total = first.total
+            if len({f.index for _, f in jfs}) != total:
                 incomplete += 1
                 continue
             scores = [-1.0] * total
-            for j in js:
-                if j.status == "ok" and j.score is not None:
-                    scores[_meta(j, "index")] = float(j.score)
+            for j, f in jfs:
+                if j.status == "ok" and j.score is not None and f.index is not None:
+                    scores[f.index] = float(j.score)
                 else:
                     unread += 1
-            subset = _meta(js[0], "subset")
+            subset = first.subset
             if subset == "Ties":
-                ties[pid] = (scores, int(_meta(js[0], "num_correct")))
+                ties[pid] = (scores, first.num_correct)
             else:
                 results[subset][pid] = best_of_n_result(scores)
         counts["unread ratings (scored -1)"] = unread

@@ -30,6 +30,7 @@ import numpy as np
 
 from .aggregations import ReportTable, SuiteReport, invalid_counts, register
 from .errors import DataError
+from .facts import SystemFacts, facts_of, optional_facts
 from .metrics.interval import Score
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, rng_for
 from .metrics.winrate import head_to_head
@@ -60,17 +61,16 @@ class SystemRows:
         self.baseline_len: dict[int, int] = {}
         self.baseline_avg_length: float | None = None
         for j in rows:
-            meta = j.meta or {}
-            if "system" not in meta or "instruction" not in meta:
+            if not j.meta or "system" not in j.meta or "instruction" not in j.meta:
                 raise DataError(f"judgment {j.request_id} has no system / instruction (not a systems-suite run)")
-            self.by_system[str(meta["system"])][int(meta["instruction"])].append(j)
-            self.baseline = self.baseline or meta.get("baseline")
+            meta = facts_of(j, SystemFacts)
+            self.by_system[meta.system][meta.instruction].append(j)
+            self.baseline = self.baseline or meta.baseline
             if j.len_a is not None:
-                self.baseline_len[int(meta["instruction"])] = j.len_a
-            if meta.get("baseline_avg_length") is not None:
-                self.baseline_avg_length = float(meta["baseline_avg_length"])
-            self.n_instructions = max(self.n_instructions, int(meta.get("n_instructions") or 0),
-                                      int(meta["instruction"]) + 1)
+                self.baseline_len[meta.instruction] = j.len_a
+            if meta.baseline_avg_length is not None:
+                self.baseline_avg_length = float(meta.baseline_avg_length)
+            self.n_instructions = max(self.n_instructions, meta.n_instructions or 0, meta.instruction + 1)
 
     def systems(self) -> list[str]:
         return sorted(self.by_system)
@@ -302,9 +302,9 @@ class ArenaBattles:
                 battle = s2 + [1.0 - x for x in s1]
                 sc += battle
                 self.per_question.setdefault(s, {})[k] = float(np.mean(battle))
-                meta = js[0].meta or {}
-                if meta.get("style_a") is not None and meta.get("style_b") is not None:
-                    st += [[*map(float, meta["style_b"]), *map(float, meta["style_a"])]] * len(battle)
+                facts = optional_facts(js[0], SystemFacts)
+                if facts is not None and facts.style_a is not None and facts.style_b is not None:
+                    st += [[*map(float, facts.style_b), *map(float, facts.style_a)]] * len(battle)
             self.scores[s] = np.asarray(sc, dtype=float)
             if st and len(st) == len(sc):
                 self.style[s] = np.asarray(st, dtype=float)
@@ -610,12 +610,12 @@ def item_keys(rows: Sequence[Judgment]) -> dict[str, int]:
     """How an oracle file may name an item: its position (as text) or its uid."""
     keys: dict[str, int] = {}
     for j in rows:
-        meta = j.meta or {}
-        if "instruction" in meta:
-            k = int(meta["instruction"])
+        if j.meta and "instruction" in j.meta:
+            facts = facts_of(j, SystemFacts)
+            k = facts.instruction
             keys[str(k)] = k
-            if meta.get("uid") is not None:
-                keys[str(meta["uid"])] = k
+            if facts.uid is not None:
+                keys[facts.uid] = k
     return keys
 
 
