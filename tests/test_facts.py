@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from judgekit.errors import DataError
-from judgekit.facts import MTBenchFacts, RewardBench2Facts, RMBenchFacts, SystemFacts, facts_of, optional_facts
+from judgekit.facts import (
+    MTBenchFacts,
+    RewardBench2Facts,
+    RMBenchFacts,
+    SystemFacts,
+    facts_of,
+    optional_facts,
+)
 from judgekit.scoring import score_run
 from judgekit.store import read_judgments
 
