@@ -27,7 +27,7 @@ from .metrics.agreement import cohen_kappa, precision_recall_f1
 from .metrics.correlation import kendall_tau, pearson_r, rankdata, spearman_rho
 from .metrics.interval import Score
 from .metrics.registry import Figure, omit_empty
-from .protocols import by_example
+from .protocols import by_category, by_example
 from .registry import Registry
 from .types import Frozen, GoldLabel, Judgment, Winner
 
@@ -142,6 +142,10 @@ def rmbench_cell(js: Sequence[Judgment]) -> tuple[str, int, int]:
     return f.domain or js[0].category or "", f.chosen_style, f.rejected_style
 
 
+def _same(items: list[Any]) -> list[Any]:
+    return items
+
+
 def _subset(js: Sequence[Judgment]) -> str:
     return js[0].category or ""
 
@@ -162,11 +166,11 @@ def rewardbench(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRepor
     """
     sections: dict[str, list[str]] = args["sections"]
     counts: dict[str, int] = args["example_counts"]
-    credit: dict[str, list[float]] = defaultdict(list)
-    for js in by_example(rows).values():
-        per = [1.0 if correct(j) else 0.5 if _verdict(j) in ("tie", "invalid") else 0.0 for j in js]
-        credit[_subset(js)].append(float(np.mean(per)))
-    subsets = {name: rate(values) for name, values in sorted(credit.items())}
+    def credit(js: Sequence[Judgment]) -> float:
+        return float(np.mean([1.0 if correct(j) else 0.5 if _verdict(j) in ("tie", "invalid") else 0.0 for j in js]))
+
+    subsets = by_category(lambda exs: rate([credit(js) for js in exs]), key=_subset, overall=None,
+                          blank="")(by_example(rows).values())
     section_scores: dict[str, dict[str, Score]] = {}
     for section, members in sections.items():
         present = [m for m in members if m in subsets and subsets[m].value is not None]
@@ -220,11 +224,10 @@ def llmbar(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     figure (the same parseable verdict) is reported beside it. Groups (Adversarial) are the
     unweighted mean of their subsets, as the paper's Average; the overall row is the unweighted
     mean of every subset present."""
-    groups: dict[str, list[list[Judgment]]] = defaultdict(list)
-    for js in by_example(rows).values():
-        groups[_subset(js)].append(js)
-    order = [s for s in args.get("subsets", []) if s in groups] + sorted(set(groups) - set(args.get("subsets", [])))
-    table = _order_report({k: groups[k] for k in order}, llmbar_agreement=True)
+    groups = by_category(_same, key=_subset, order=args.get("subsets"), overall=None, blank="")(
+        by_example(rows).values())
+    order = list(groups)
+    table = _order_report(groups, llmbar_agreement=True)
     columns = ("accuracy", "agreement", LLMBAR_STRICT, "both correct")
     for group, members in args.get("groups", {}).items():
         present = [m for m in members if m in table]
@@ -242,13 +245,8 @@ def evalbiasbench(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRep
     """EvalBiasBench (Park et al., 2024, OffsetBias): per bias type, pair accuracy (correct in both
     orders), agreement (the same verdict in both orders) and single-order accuracy; overall over
     all items."""
-    groups: dict[str, list[list[Judgment]]] = defaultdict(list)
-    every: list[list[Judgment]] = []
-    for js in by_example(rows).values():
-        groups[_subset(js)].append(js)
-        every.append(js)
-    order = [s for s in args.get("subsets", []) if s in groups] + sorted(set(groups) - set(args.get("subsets", [])))
-    raw = _order_report({**{k: groups[k] for k in order}, "overall": every})
+    raw = _order_report(by_category(_same, key=_subset, order=args.get("subsets"), overall="overall",
+                                    overall_first=False, blank="")(by_example(rows).values()))
     table = {k: {"pair accuracy": v["both correct"], "agreement": v["agreement"], "accuracy": v["accuracy"]}
              for k, v in raw.items()}
     return SuiteReport(aggregation="evalbiasbench", headline_name="pair accuracy (correct in both orders)",
@@ -291,21 +289,21 @@ def mtbench_agreement(rows: Sequence[Judgment], args: Mapping[str, Any]) -> Suit
     votes, with and without ties, per turn and overall. The judge's verdict on a pair combines its
     two orders conservatively (inconsistent = tie); the human votes come from ``meta.human_votes``
     (the gold label alone when there are none)."""
-    examples = list(by_example(rows).values())
-    by_turn: dict[str, list[list[Judgment]]] = defaultdict(list)
-    for js in examples:
+    def turn_of(js: Sequence[Judgment]) -> str:
         facts = optional_facts(js[0], MTBenchFacts)
         turn = facts.turn if facts is not None else None
-        by_turn[f"turn {turn}" if turn else "pairs"].append(js)
-    table: dict[str, dict[str, Score]] = {}
-    for name, group in [*sorted(by_turn.items()), ("overall", examples)]:
+        return f"turn {turn}" if turn else "pairs"
+
+    def agreement(group: Sequence[Sequence[Judgment]]) -> dict[str, Score]:
         judge = [conservative(js) for js in group]
         votes = [human_votes(js) for js in group]
         row = {}
         for col, ties in (("with ties", True), ("without ties", False)):
             a, t = agreement_with_votes(judge, votes, ties=ties)
             row[col] = Score(value=100.0 * a / t if t else None, n=t, count=a, higher_is_better=True)
-        table[name] = row
+        return row
+
+    table = by_category(agreement, key=turn_of, overall_first=False)(by_example(rows).values())
     return SuiteReport(aggregation="mtbench_agreement", headline_name="agreement with humans (without ties)",
                        headline=table["overall"]["without ties"],
                        tables=(ReportTable(title="agreement", columns=("with ties", "without ties"), rows=table),),
@@ -373,12 +371,11 @@ def three_way(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
                             for p, _ in two])
     else:
         consistency = Score(value=None, n=0, higher_is_better=True)
-    by_cat: dict[str, list[list[Judgment]]] = defaultdict(list)
-    for js in examples:
-        if js[0].category:
-            by_cat[js[0].category].append(js)
-    for cat, group in sorted(by_cat.items()):
-        table[f"first order: {cat}"] = figures([published(js[0]) for js in group], [str(js[0].label) for js in group])
+    def first_order(group: Sequence[Sequence[Judgment]]) -> dict[str, Score]:
+        return figures([published(js[0]) for js in group], [str(js[0].label) for js in group])
+
+    per_cat = by_category(first_order, overall=None)(examples)
+    table.update({f"first order: {cat}": row for cat, row in per_cat.items()})
     counts = invalid_counts(rows)
     counts["unlabelled examples"] = len(grouped) - len(examples)
     columns = ("accuracy", "precision", "recall", "F1", "kappa")
@@ -428,11 +425,16 @@ def rmbench(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     reward model's equal scores do not count as correct)."""
     styles = list(args.get("styles", ["concise", "detailed plain", "detailed markdown"]))
     k = len(styles)
-    cells: dict[str, dict[tuple[int, int], list[float]]] = defaultdict(lambda: defaultdict(list))
-    for js in by_example(rows).values():
-        domain, i, j = rmbench_cell(js)
-        cells[domain][(i, j)].append(float(np.mean([correct(x) for x in js])))
-    domains = [d for d in args.get("domains", []) if d in cells] + sorted(set(cells) - set(args.get("domains", [])))
+    def style_cells(examples: Sequence[Sequence[Judgment]]) -> dict[tuple[int, int], list[float]]:
+        out: dict[tuple[int, int], list[float]] = defaultdict(list)
+        for js in examples:
+            _, i, j = rmbench_cell(js)
+            out[(i, j)].append(float(np.mean([correct(x) for x in js])))
+        return out
+
+    cells = by_category(style_cells, key=lambda js: rmbench_cell(js)[0], order=args.get("domains"), overall=None,
+                        blank="")(by_example(rows).values())
+    domains = list(cells)
     summary: dict[str, dict[str, Score]] = {}
     matrices: list[ReportTable] = []
     for d in domains:
@@ -515,15 +517,13 @@ def pointwise_metrics(rows: Iterable[Judgment]) -> PointwiseMetrics:
 def pointwise(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
     """Pointwise grading (Prometheus' Feedback-Bench style): correlations with the gold grades,
     exact and within-one agreement, overall and per category."""
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in rows:
-        if j.category:
-            groups[j.category].append(j)
     cols = ("pearson", "spearman", "kendall_tau", "exact", "within_one", "mean_abs_error")
-    table: dict[str, dict[str, Score]] = {}
-    for name, group in [("overall", list(rows)), *sorted(groups.items())]:
+
+    def figures(group: Sequence[Judgment]) -> dict[str, Score]:
         m = pointwise_metrics(group)
-        table[name] = {c: getattr(m, c) for c in cols}
+        return {c: getattr(m, c) for c in cols}
+
+    table = by_category(figures)(rows)
     overall = pointwise_metrics(rows)
     return SuiteReport(aggregation="pointwise", headline_name="Pearson correlation with gold",
                        headline=overall.pearson,
@@ -550,20 +550,18 @@ def winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
             return 1.0 - j.p_a
         return 1.0 if v == "B" else 0.5 if v == "tie" else 0.0
 
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in rows:
-        groups[j.category or ""].append(j)
-    table: dict[str, dict[str, Score]] = {}
-    for name, group in [*sorted(groups.items()), ("overall", list(rows))]:
+    def figures(group: Sequence[Judgment]) -> dict[str, Score]:
         credits = [c for c in (credit(j) for j in group) if c is not None]
         decisive = [j for j in group if _verdict(j) in ("A", "B")]
-        table[name or "all"] = {
+        return {
             "win rate": Score(value=100.0 * float(np.mean(credits)) if credits else None, n=len(credits),
                               higher_is_better=None),
             "ties": rate([_verdict(j) == "tie" for j in group], higher_is_better=None),
             "invalid": rate([_verdict(j) == "invalid" for j in group], higher_is_better=False),
             "first-shown wins": rate([j.shown_winner == "A" for j in decisive], higher_is_better=None),
         }
+
+    table = by_category(figures, overall_first=False, blank="all")(rows)
     return SuiteReport(aggregation="winrate", headline_name="win rate of response B (overall)",
                        headline=table["overall"]["win rate"],
                        tables=(ReportTable(title="win rates", columns=("win rate", "ties", "invalid", "first-shown wins"),
@@ -589,19 +587,17 @@ def qa(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
 
     first = [js[0] for js in by_example(rows).values()]
     labelled = [j for j in first if j.gold_score is not None]
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in labelled:
-        if j.category:
-            groups[j.category].append(j)
     cols = ("accuracy", "Cohen's kappa", "false accepts", "false rejects", "false accept rate", "false reject rate")
-    table: dict[str, dict[str, Score]] = {}
-    for name, group in [("overall", labelled), *sorted(groups.items())]:
+
+    def figures(group: Sequence[Judgment]) -> dict[str, Score]:
         accepted = [j.status == "ok" and j.score is not None and j.score >= 0.5 for j in group]
         m = qa_agreement(accepted, [float(j.gold_score or 0) >= 0.5 for j in group])
-        table[name] = dict(zip(cols, (
+        return dict(zip(cols, (
             _estimate_score(m.accuracy, True), _estimate_score(m.cohen_kappa, True),
             _estimate_score(m.false_accept, False), _estimate_score(m.false_reject, False),
             _estimate_score(m.false_accept_rate, False), _estimate_score(m.false_reject_rate, False)), strict=True))
+
+    table = by_category(figures)(labelled)
     counts = invalid_counts(rows)
     counts["unread as rejected"] = sum(j.status != "ok" or j.score is None for j in labelled)
     return SuiteReport(aggregation="qa", headline_name="Cohen's kappa vs gold (overall)",
