@@ -19,15 +19,19 @@ examples (both orders of a pair resampled together, a seeded stream of the metri
 With ``per_category`` the same computation is run on each category's examples
 (:func:`judgekit.protocols.by_category`).
 
-The built-in figures of the pairwise report (swap consistency, position preference, length bias,
-invalid verdicts, accuracy bounds, Cohen's kappa, soft-verdict calibration) are declared here
-too, in the order they are shown; they are computed together, vectorised, by
-:func:`judgekit.metrics.pairwise.pairwise_metrics`, so they ``read`` their value from that report
-instead of computing it. Plugins register through the ``judgekit.metrics`` entry points.
+Metrics are declared in the modules of ``judgekit/metrics/declared/``, which the registry imports
+(pkgutil, in name order) the first time it is read: a new metric is one new file there (or a
+``@metric`` in any module already imported, or a plugin through the ``judgekit.metrics`` entry
+points). The built-in figures of the pairwise report (swap consistency, position preference,
+length bias, invalid verdicts, accuracy bounds, Cohen's kappa, soft-verdict calibration) are
+declared in ``declared/_pairwise_report.py``, in the order they are shown; they are computed
+together, vectorised, by :func:`judgekit.metrics.pairwise.pairwise_metrics`, so they ``read`` their
+value from that report instead of computing it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
@@ -115,7 +119,10 @@ class Metric:
         return {} if fig is None else dict(fig.categories)
 
 
-metric_registry: Registry[Any] = Registry("metric", "judgekit.metrics", listing="known metrics")
+#: built-ins and new metrics are declared in the modules of judgekit/metrics/declared/ (imported the first time
+#: the registry is read, so a new metric is one new file there); plugins through the judgekit.metrics entry points
+metric_registry: Registry[Any] = Registry("metric", "judgekit.metrics", "judgekit.metrics.declared",
+                                          listing="known metrics")
 
 
 def metric(name: str, *, label: str | None = None, higher_is_better: bool | None = True,
@@ -238,43 +245,11 @@ def figure_values(ms: Sequence[Metric], metrics_: Any) -> Mapping[str, Any]:
 # --------------------------------------------------------------------------- the built-ins
 
 
-def _builtin(name: str, label: str, *, kinds: tuple[str, ...] = ("pairwise",), read: Callable[[Any], Any],
+def builtin(name: str, label: str, *, kinds: tuple[str, ...] = ("pairwise",), read: Callable[[Any], Any],
              terminal: str | None, style: TerminalStyle = "plain", missing: str | None = None,
              leaderboard: str | None = None, report: str | None = None, digits: int = 2, unit: str = "%",
              optional: bool = False, higher_is_better: bool | None = None) -> None:
     register(Metric(name=name, label=label, higher_is_better=higher_is_better, kinds=kinds, read=read,
                     digits=digits, unit=unit, terminal=terminal, terminal_style=style, missing=missing,
                     leaderboard=leaderboard, report=report, optional=optional,
-                    defined_at=f"{__name__} (built-in {name})"))
-
-
-def _attr(name: str) -> Callable[[Any], Any]:
-    return lambda m: getattr(m, name, None)
-
-
-def _soft(part: str) -> Callable[[Any], Any]:
-    def read(m: Any) -> Any:
-        soft = getattr(m, "soft_calibration", None)
-        return None if soft is None else getattr(soft, part)
-    return read
-
-
-_builtin("swap_consistency", "swap consistency", read=_attr("swap_consistency"), terminal="swap consistency",
-         missing="- (single order)", leaderboard="swap consistency", report="swap consistency %",
-         higher_is_better=True)
-_builtin("position_preference", "position preference (first shown)", read=_attr("position_preference"),
-         terminal="position preference (first shown)", style="decisive", leaderboard="position preference",
-         report="position preference % (first shown)")
-_builtin("length_bias", "prefers the longer response", read=_attr("length_bias"),
-         terminal="prefers the longer response", style="decisive", report="prefers the longer response %")
-_builtin("invalid_rate", "invalid verdicts", kinds=("pairwise", "pointwise"), read=_attr("invalid_rate"),
-         terminal="invalid verdicts", style="count", leaderboard="invalid %", report="invalid verdicts %",
-         higher_is_better=False)
-_builtin("accuracy_bounds", "accuracy, invalid as wrong / dropped / correct", read=_attr("accuracy_bounds"),
-         terminal="accuracy, invalid as wrong / dropped / correct", style="bounds")
-_builtin("cohen_kappa", "Cohen's kappa vs gold", read=_attr("cohen_kappa"), terminal="Cohen's kappa vs gold",
-         report="Cohen's kappa vs gold", digits=4, unit="", higher_is_better=True)
-_builtin("soft_brier", "soft verdicts: Brier score", read=_soft("brier"), terminal="soft verdicts: Brier / ECE",
-         style="soft", report="soft verdicts: Brier score", digits=4, unit="", optional=True, higher_is_better=False)
-_builtin("soft_ece", "soft verdicts: ECE", read=_soft("ece"), terminal=None, report="soft verdicts: ECE", digits=4,
-         unit="", optional=True, higher_is_better=False)
+                    defined_at=f"{sys._getframe(1).f_globals.get('__name__', '?')} (built-in {name})"))
