@@ -32,7 +32,7 @@ value from that report instead of computing it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar, cast
 
@@ -236,10 +236,6 @@ def registered_figures(rows: Sequence[Judgment], inp: MetricInput,
 def shown_on(where_: Literal["terminal", "leaderboard", "report"], kind: str | None = None) -> list[Metric]:
     """The metrics an output shows, in order (``kind``: only those that apply to that kind)."""
     return [m for m in all_metrics() if getattr(m, where_) is not None and (kind is None or kind in m.kinds)]
-
-
-def figure_values(ms: Sequence[Metric], metrics_: Any) -> Mapping[str, Any]:
-    return {m.name: m.value(metrics_) for m in ms}
 
 
 # --------------------------------------------------------------------------- the built-ins
