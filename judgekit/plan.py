@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -152,9 +152,15 @@ class RequestPlan:
                 for k in wanted:
                     s = sampling if not k or sampling.seed is None else sampling.model_copy(
                         update={"seed": sampling.seed + k})
-                    # the fields are typed already (a rendered template, the example's own values):
-                    # constructed without a second validation, as JudgeRequest(**fields) would make it
-                    yield JudgeRequest.model_construct(request_id=ids[k], sample=k, sampling=s, **fields), ex
+                    yield JudgeRequest(request_id=ids[k], sample=k, sampling=s, **fields), ex
+
+
+class _Examples(Protocol):
+    def values(self) -> Iterable[Example]: ...
+    def __getitem__(self, example_id: str) -> Example: ...
+
+
+Examples = Mapping[str, Example] | _Examples  # a dict, or an adapters.stream.ExampleStream
 
 
 class PlannedRequests:
@@ -162,7 +168,7 @@ class PlannedRequests:
     iterated (what :attr:`judgekit.runner.PreparedRun.requests` holds unless a caller, the audit's
     probe runs, gives a list of its own; :class:`FixedRequests` wraps such a list)."""
 
-    def __init__(self, plan: RequestPlan, examples: Mapping[str, Example]) -> None:
+    def __init__(self, plan: RequestPlan, examples: Examples) -> None:
         self.plan, self.examples = plan, examples
         self.ids = IdSet.of(self.request_ids)
 
@@ -183,7 +189,7 @@ class PlannedRequests:
 class FixedRequests(PlannedRequests):
     """A given list of requests, with the same interface as :class:`PlannedRequests`."""
 
-    def __init__(self, requests: Sequence[JudgeRequest], examples: Mapping[str, Example]) -> None:
+    def __init__(self, requests: Sequence[JudgeRequest], examples: Examples) -> None:
         self.requests, self.examples = requests, examples
         self.ids = IdSet.of(self.request_ids)
 

@@ -8,8 +8,10 @@ requests that are missing or failed.
 from __future__ import annotations
 
 import asyncio
-import logging
+import datetime
+import itertools
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +20,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from .adapters import LoadedData, load_examples
+from .adapters.stream import ExampleStream, stream_examples
 from .aggregations import PointwiseMetrics, SuiteReport
 from .backends.base import Backend, call_with_retries, create_backend
 from .cache import CompletionCache, default_cache_path, request_key
 from .errors import ConfigError
 from .judging import PARSER_VERSION, make_judgment
-from .manifest import JudgeRef, RunManifest, TemplateRef, jsonable, run_manifest, sha, slug
+from .manifest import BackendStats, JudgeRef, RunManifest, TemplateRef, jsonable, run_manifest, sha, slug
 from .metrics.pairwise import PairwiseMetrics
 from .plan import FixedRequests, IdSet, PlannedRequests, RequestPlan
 from .progress import NullProgress, Progress
@@ -45,7 +48,6 @@ from .types import (
     VerdictMode,
 )
 
-log = logging.getLogger(__name__)
 
 @dataclass
 class PreparedRun:
@@ -58,7 +60,7 @@ class PreparedRun:
     swap: bool
     # the run's requests: made from the examples as the run goes (never all held), or a given list
     requests: PlannedRequests | list[JudgeRequest]
-    examples: dict[str, Example]
+    examples: dict[str, Example] | ExampleStream  # a large local file's examples are read, not held
     run_id: str
     run_dir: Path
     manifest: RunManifest
@@ -140,9 +142,15 @@ def prepare(config: RunConfig) -> PreparedRun:
     register_options(config.judge.options)  # masked in everything the run writes
     suite = with_args(load_suite(config.suite), config.suite_args)
     split, split_spec = suite.split(config.split)
-    data = load_examples(suite, split, config.data, config.limit)
     wanted = PointExample if suite.kind == "pointwise" else PairExample
-    examples: dict[str, Example] = {ex.id: ex for ex in data.examples if isinstance(ex, wanted)}
+    # a large local file is read as the run goes (checked once up front), not held
+    streamed = stream_examples(suite, split, config.data, config.limit, wanted)
+    examples: dict[str, Example] | ExampleStream
+    if streamed is not None:
+        examples, data = streamed[0], LoadedData([], streamed[1])
+    else:
+        data = load_examples(suite, split, config.data, config.limit)
+        examples = {ex.id: ex for ex in data.examples if isinstance(ex, wanted)}
     backend = create_backend(config.judge.backend, config.judge.model, config.judge.options)
     template = resolve_template(config, suite, backend, split_spec.template)
     if template.spec.kind != suite.kind:
@@ -163,7 +171,7 @@ def prepare(config: RunConfig) -> PreparedRun:
     sampling = plan.sampling
     # requests are rendered as the run goes: render the first example's now, so that a template
     # that needs a field the data lacks stops the run here, before anything is sent
-    for _ in plan.requests(list(examples.values())[:1]):
+    for _ in plan.requests(itertools.islice(examples.values(), 1)):
         pass
     requests = PlannedRequests(plan, examples)
 
@@ -359,11 +367,6 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
 def record_backend_stats(store: RunStore, stats: dict[str, Any]) -> None:
     """This invocation's backend figures (per-endpoint counts, errors, latencies) in the manifest:
     ``backend_stats`` holds the latest invocation's, ``backend_stats_history`` the last 20."""
-    import datetime
-
-    from .manifest import BackendStats
-    from .store import write_json_atomic
-
     manifest = store.read_manifest()
     if manifest is None:
         return
@@ -377,6 +380,4 @@ def record_backend_stats(store: RunStore, stats: dict[str, Any]) -> None:
 
 def first_errors(rows: Any, n: int = 3) -> list[tuple[str, int]]:
     """The most common failure messages of a run's failed rows, with their counts."""
-    from collections import Counter
-
     return Counter(j.error or "unknown error" for j in rows if j.status == "error").most_common(n)

@@ -232,8 +232,7 @@ def test_same_files_as_judging_every_request_at_once(tmp_path: Path) -> None:
 
 
 def test_streamed_requests_equal_validated_ones(tmp_path: Path) -> None:
-    """Requests are constructed without a second validation: they equal validated ones, field for
-    field, with samples (ids, seeds) as repeated sampling makes them."""
+    """Samples (ids, seeds) as repeated sampling makes them; every request round-trips."""
     data = write_pairs(tmp_path / "pairs.jsonl", 3)
     cfg = config(data, tmp_path / "r", samples=3, sampling={"temperature": 0.7, "seed": 11})
     prep = prepare(cfg)
@@ -327,3 +326,64 @@ def test_run_api_still_builds_every_request(tmp_path: Path) -> None:
     assert [r.request_id for r, _ in prep.planned().pending(done)] == [r.request_id for r in reqs][1:]
     res = run(config(data, tmp_path / "r2"))
     assert res.n_sent == 10
+
+
+def test_a_large_file_is_streamed_and_gives_the_same_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the size threshold the examples are read from the file as the run goes (checked once
+    up front); the run is the one the held examples give, file for file."""
+    from judgekit.adapters import stream as stream_mod
+
+    data = write_pairs(tmp_path / "pairs.jsonl", 60)
+    _, held = run_with(config(data, tmp_path / "held", concurrency=1, limit=50), verdict)
+    monkeypatch.setattr(stream_mod, "STREAM_BYTES", 1)
+    prep, streamed = run_with(config(data, tmp_path / "streamed", concurrency=1, limit=50), verdict)
+    assert isinstance(prep.examples, stream_mod.ExampleStream) and len(prep.examples) == 50
+    assert streamed.n_sent == held.n_sent == 100
+    for name in ("judgments.jsonl", "metrics.json", ):
+        assert (tmp_path / "streamed" / "runs" / "s" / name).read_bytes() == (
+            tmp_path / "held" / "runs" / "s" / name).read_bytes(), name
+    a = json.loads((tmp_path / "streamed" / "runs" / "s" / "manifest.json").read_text())
+    b = json.loads((tmp_path / "held" / "runs" / "s" / "manifest.json").read_text())
+    assert a["data"] == b["data"] and a["fingerprint"] == b["fingerprint"]
+    assert prep.examples["q7"].prompt == "question 7"  # a lookup still works (loading them)
+
+
+@pytest.mark.parametrize("bad", [
+    '{"id": "q1x", "prompt": "p", "a": "x", "b": "y", "label": "AB"}',  # unknown label
+    '{"id": "q0", "prompt": "p", "a": "x", "b": "y", "label": "A"}',  # duplicate id
+    '{"id": "q9", "prompt": "p", "a": "x", "label": "A"}',  # no response b
+    '{"id": "q9", "prompt": NaN, "a": "x", "b": "y", "label": "A"}',  # not a value
+    '{"id": "q9", "prompt": "p", "a": "x", "b": "y", "label": "A"',  # torn JSON
+])
+def test_a_streamed_file_is_checked_before_anything_is_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               bad: str) -> None:
+    """A bad row anywhere stops a streamed run in prepare, with the error the held path gives
+    (file, line, field)."""
+    from judgekit.adapters import stream as stream_mod
+    from judgekit.errors import DataError
+
+    data = write_pairs(tmp_path / "pairs.jsonl", 2)
+    with open(data, "a") as f:
+        f.write(bad + "\n")
+        f.write('{"id": "q10", "prompt": "p", "a": "x", "b": "y", "label": "A"}\n')
+    with pytest.raises(DataError) as held:
+        prepare(config(data, tmp_path / "r"))
+    monkeypatch.setattr(stream_mod, "STREAM_BYTES", 1)
+    with pytest.raises(DataError) as streamed:
+        prepare(config(data, tmp_path / "r"))
+    assert str(streamed.value) == str(held.value) and ":3:" in str(held.value)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_streamed_file_without_gold_labels_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from judgekit.adapters import stream as stream_mod
+    from judgekit.errors import DataError
+
+    path = tmp_path / "nolabel.jsonl"
+    path.write_text("".join(json.dumps({"id": f"n{i}", "prompt": "p", "a": "x", "b": "y"}) + "\n" for i in range(3)))
+    with pytest.raises(DataError) as held:
+        prepare(config(path, tmp_path / "r"))
+    monkeypatch.setattr(stream_mod, "STREAM_BYTES", 1)
+    with pytest.raises(DataError, match="no example has a gold label.*all 3 rows") as streamed:
+        prepare(config(path, tmp_path / "r"))
+    assert str(streamed.value) == str(held.value)
