@@ -38,7 +38,11 @@ class IdSet:
     def of(cls, ids: Callable[[], Iterable[str]]) -> IdSet:
         """The set of the distinct ids that ``ids()`` yields (a run's request ids); called again
         for the strings in the rare case that two of them share a hash."""
-        hashes = np.fromiter((hash(i) for i in ids()), dtype=np.int64)
+        return cls.of_hashes(np.fromiter((hash(i) for i in ids()), dtype=np.int64), ids)
+
+    @classmethod
+    def of_hashes(cls, hashes: np.ndarray, ids: Callable[[], Iterable[str]]) -> IdSet:
+        """:meth:`of`, given the hashes of the ids already."""
         out = cls(hashes)
         if len(out._hashes) != len(hashes):  # a hash collision (about 1 in 10^5 at 10M ids): keep the ids
             return cls(exact=frozenset(ids()))
@@ -170,7 +174,10 @@ class PlannedRequests:
 
     def __init__(self, plan: RequestPlan, examples: Examples) -> None:
         self.plan, self.examples = plan, examples
-        self.ids = IdSet.of(self.request_ids)
+        # a streamed file's check hashed the ids already (saves reading it once more)
+        known = getattr(examples, "request_id_hashes", None)
+        hashes = known(plan.swap, plan.single_order, plan.samples) if known is not None else None
+        self.ids = IdSet.of(self.request_ids) if hashes is None else IdSet.of_hashes(hashes, self.request_ids)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -345,6 +345,10 @@ def test_a_large_file_is_streamed_and_gives_the_same_run(tmp_path: Path, monkeyp
     a = json.loads((tmp_path / "streamed" / "runs" / "s" / "manifest.json").read_text())
     b = json.loads((tmp_path / "held" / "runs" / "s" / "manifest.json").read_text())
     assert a["data"] == b["data"] and a["fingerprint"] == b["fingerprint"]
+    # the ids hashed in the check's pass are the run's request ids
+    ids = list(prep.planned().request_ids())
+    assert len(prep.planned().ids) == len(ids) == 100 and all(i in prep.planned().ids for i in ids)
+    assert not prep.planned().ids.exact and "q50#AB" not in prep.planned().ids
     assert prep.examples["q7"].prompt == "question 7"  # a lookup still works (loading them)
 
 

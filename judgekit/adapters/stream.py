@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import DataError
 from ..registry import adapters
 from ..suites import SuiteSpec
-from ..types import Example
+from ..types import Example, PointExample
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +41,19 @@ class ExampleStream:
         self.n_total = 0  # examples in the file, of any kind
         self.n = 0  # examples of the wanted kind within the limit
         self._all: dict[str, Example] | None = None
+        self._ab = self._ba = np.empty(0, dtype=np.int64)  # hashes of <id>#AB and <id>#BA (wanted ones)
 
     def check(self) -> None:
         """Read every example once: count them and refuse duplicate ids and an empty file."""
-        hashes = array("q")
-        n = 0
+        hashes, ab, ba = array("q"), array("q"), array("q")
         for i, ex in enumerate(self.make()):
             hashes.append(hash(ex.id))
             if (self.limit is None or i < self.limit) and isinstance(ex, self.wanted):
-                n += 1
-        self.n_total, self.n = len(hashes), n
+                ab.append(hash(f"{ex.id}#AB"))
+                ba.append(hash(f"{ex.id}#BA"))
+        self.n_total, self.n = len(hashes), len(ab)
+        self._ab, self._ba = (np.frombuffer(a, dtype=np.int64) if len(a) else np.empty(0, dtype=np.int64)
+                              for a in (ab, ba))
         h = np.frombuffer(hashes, dtype=np.int64) if len(hashes) else np.empty(0, dtype=np.int64)
         if len(np.unique(h)) != len(h):
             self._duplicate(h)
@@ -65,6 +68,20 @@ class ExampleStream:
                     raise DataError(f"duplicate example id {ex.id!r} (also at example {seen[ex.id] + 1})",
                                     path=self.where, line=i + 1, field="id")
                 seen[ex.id] = i
+
+    def request_id_hashes(self, swap: bool, single_order: str, samples: int) -> np.ndarray | None:
+        """The hashes of the run's request ids, in order (as ``hash`` gives them), from the check's
+        pass: pairs in both orders, or in the original one, one sample each; None otherwise (the
+        ids are then made from the examples). Called once: the arrays are let go."""
+        ab, ba = self._ab, self._ba
+        self._ab = self._ba = np.empty(0, dtype=np.int64)
+        if samples != 1 or len(ab) != self.n:
+            return None
+        if swap and self.wanted is not PointExample:
+            return np.column_stack([ab, ba]).ravel()  # <id>#AB, <id>#BA, as RequestPlan.ids orders them
+        if single_order == "original" or self.wanted is PointExample:
+            return ab
+        return None
 
     def __iter__(self) -> Iterator[Example]:
         for i, ex in enumerate(self.make()):
