@@ -197,17 +197,55 @@ def _globals(source: str) -> dict[str, Any]:
     return dict(_compile(source).globals)
 
 
+_MISSING = object()
+
+
 @cache
 def _static(source: str) -> str:
     return _compile(source).render()
 
 
+@cache
+def _substitution(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """A template that is only text and ``{{ name }}`` outputs, as (is a name, text or name) parts;
+    None for any other (tags, filters, attributes, expressions). Text parts are jinja2's own,
+    after its lexer (newlines, whitespace control), so joining them with the values' ``str`` is
+    what jinja2 renders."""
+    parts: list[tuple[bool, str]] = []
+    for node in _ENV.parse(source).body:
+        if not isinstance(node, jinja2.nodes.Output):
+            return None
+        for child in node.nodes:
+            if isinstance(child, jinja2.nodes.TemplateData):
+                parts.append((False, child.data))
+            elif isinstance(child, jinja2.nodes.Name) and child.ctx == "load":
+                parts.append((True, child.name))
+            else:
+                return None
+    return tuple(parts)
+
+
 def _render(source: str, variables: dict[str, Any]) -> str:
     """``_compile(source).render(variables)``, with the context's globals merged once per template
     instead of once per call: the same context (a dict of the globals updated with the
-    variables), the same render function and the same error handling as ``Template.render``."""
+    variables), the same render function and the same error handling as ``Template.render``.
+    A template of plain ``{{ name }}`` substitutions is joined directly (:func:`_substitution`)."""
     if "{" not in source:  # no tag, expression or comment: the same text for every example
         return _static(source)
+    parts = _substitution(source)
+    if parts is not None:
+        out = []
+        for is_name, text in parts:
+            if not is_name:
+                out.append(text)
+                continue
+            value = variables.get(text, _MISSING)
+            if value is _MISSING:
+                if text not in _globals(source):
+                    raise jinja2.UndefinedError(f"{text!r} is undefined")
+                value = _globals(source)[text]
+            out.append(value if type(value) is str else str(value))
+        return "".join(out)
     template = _compile(source)
     flat = _globals(source)
     # as Template.new_context(vars) builds it, with the flattened globals in place of the ChainMap
