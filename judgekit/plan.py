@@ -138,9 +138,11 @@ class RequestPlan:
             for order in self.orders(ex):
                 rid = f"{ex.id}#{order}"
                 ids = [rid] if n == 1 else [rid, *(f"{rid}~{k}" for k in range(1, n))]
-                wanted = [k for k, i in enumerate(ids) if not (skipping and i in skip)]  # type: ignore[operator]
-                if not wanted:
-                    continue
+                wanted: Iterable[int] = range(n)
+                if skipping:
+                    wanted = [k for k, i in enumerate(ids) if i not in skip]  # type: ignore[operator]
+                    if not wanted:
+                        continue
                 swapped = order == "BA"
                 messages, prompt = template.render(ex, swapped=swapped)
                 references: tuple[str, ...] = ()

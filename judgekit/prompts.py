@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,9 +134,9 @@ class Template:
                               f"{type(exc).__name__}: {exc}") from None
         if self.spec.format == "completion":
             return (), (system + "\n\n" + user if system else user)
-        messages = [Message(role="system", content=system)] if system else []
-        messages.append(Message(role="user", content=user))
-        return tuple(messages), None
+        if not system:
+            return (Message(role="user", content=user),), None
+        return (_system_message(system), Message(role="user", content=user)), None
 
     # ------------------------------------------------------------------ probabilities
     def verdict_from_logprobs(self, choice_logprobs: dict[str, float]) -> Verdict:
@@ -198,6 +198,13 @@ def _globals(source: str) -> dict[str, Any]:
 
 
 _MISSING = object()
+
+
+@lru_cache(maxsize=64)
+def _system_message(content: str) -> Message:
+    """The system message (frozen): most templates' system prompt is the same text for every
+    example, so it is validated once, not once per request."""
+    return Message(role="system", content=content)
 
 
 @cache

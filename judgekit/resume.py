@@ -129,6 +129,15 @@ def compact(path: Path, exact: bool = False) -> int:
     return int(keep.sum())
 
 
+def count_rows(path: Path) -> int:
+    """The rows of a judgments.jsonl that holds one row per request (after :func:`compact`, or
+    rows appended for requests that had none): its non-blank lines."""
+    if not path.is_file():
+        return 0
+    with open(path, "rb") as fh:
+        return sum(1 for raw in fh if raw.strip())
+
+
 def _request_id(raw: bytes) -> str | None:
     if not raw.endswith(b"\n") or not raw.strip():
         return None  # a torn last line (or a blank one)

@@ -32,7 +32,7 @@ from .plan import FixedRequests, IdSet, PlannedRequests, RequestPlan
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
 from .redact import register_options
-from .resume import compact, scan
+from .resume import compact, count_rows, scan
 from .sampling import SAMPLES_FILE, report_for_run
 from .scoring import score_run
 from .store import JudgeClock, RunStore, read_judgments, run_dir_for, write_json_atomic
@@ -349,8 +349,7 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
             record_backend_stats(store, backend_stats)
     if counts["again"]:  # a request judged again (a failed one retried): keep its latest row only
         compact(path, exact)
-    # rows in the file: those found, and this session's for requests that had none
-    n_rows = existing.n_rows + counts["ok"] + counts["failed"] - counts["again"]
+    n_rows = count_rows(path)  # one row per request now: what the file holds, not what was meant to be
     metrics, report = score_run(prep.run_dir)  # from the file: no judgment is held for scoring
     extra: dict[str, Any] = {"backend_stats": backend_stats} if backend_stats else {}
     if n_rows and not existing.n_ok + counts["ok"]:  # every row failed: say why
