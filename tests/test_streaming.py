@@ -391,3 +391,32 @@ def test_a_streamed_file_without_gold_labels_is_refused(tmp_path: Path, monkeypa
     with pytest.raises(DataError, match="no example has a gold label.*all 3 rows") as streamed:
         prepare(config(path, tmp_path / "r"))
     assert str(streamed.value) == str(held.value)
+
+
+def test_a_run_holds_the_work_in_flight_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half-way through a streamed run of 3,000 pairs, the live requests, judgments and examples
+    are bounded by the queue (4 batches per worker), not by the 6,000 requests of the run."""
+    import gc
+
+    from judgekit.adapters import stream as stream_mod
+    from judgekit.types import Judgment, PairExample
+
+    monkeypatch.setattr(stream_mod, "STREAM_BYTES", 1)
+    data = write_pairs(tmp_path / "pairs.jsonl", 3000)
+    live: dict[str, int] = {}
+    answered = 0
+
+    def responder(req: JudgeRequest) -> str:
+        nonlocal answered
+        answered += 1
+        if answered == 3000:
+            objects = gc.get_objects()
+            for kind in (JudgeRequest, Judgment, PairExample):
+                live[kind.__name__] = sum(type(o) is kind for o in objects)
+        return verdict(req)
+
+    prep, result = run_with(config(data, tmp_path / "r", concurrency=8), responder)
+    assert result.n_sent == 6000 and isinstance(prep.examples, stream_mod.ExampleStream)
+    window = 4 * 8 + 8 + 2  # queued batches, the workers' batches, the producer's
+    assert 1 <= live["JudgeRequest"] <= window and live["Judgment"] <= 2, live  # 1: the one being answered
+    assert live["PairExample"] <= window, live
