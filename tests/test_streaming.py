@@ -403,6 +403,14 @@ def test_a_run_holds_the_work_in_flight_not_the_run(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(stream_mod, "STREAM_BYTES", 1)
     data = write_pairs(tmp_path / "pairs.jsonl", 3000)
+    kinds = (JudgeRequest, Judgment, PairExample)
+
+    def count() -> dict[str, int]:
+        objects = gc.get_objects()
+        return {kind.__name__: sum(type(o) is kind for o in objects) for kind in kinds}
+
+    gc.collect()
+    before = count()  # what earlier tests in this process left alive
     live: dict[str, int] = {}
     answered = 0
 
@@ -410,9 +418,7 @@ def test_a_run_holds_the_work_in_flight_not_the_run(tmp_path: Path, monkeypatch:
         nonlocal answered
         answered += 1
         if answered == 3000:
-            objects = gc.get_objects()
-            for kind in (JudgeRequest, Judgment, PairExample):
-                live[kind.__name__] = sum(type(o) is kind for o in objects)
+            live.update({k: n - before[k] for k, n in count().items()})
         return verdict(req)
 
     prep, result = run_with(config(data, tmp_path / "r", concurrency=8), responder)
