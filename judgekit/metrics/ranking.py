@@ -1,40 +1,16 @@
 """System rankings from judge verdicts, and how well they agree with a gold ranking.
 
-This module gathers the public names; each is computed in a module of its own:
-:mod:`.battles` (outcomes, win rates), :mod:`.bradley_terry` (Bradley-Terry, style control,
-Elo), :mod:`.rank_agreement` (agreement with a gold ranking, JuStRank) and
-:mod:`.length_controlled` (AlpacaEval's length-controlled win rate).
+This module gathers the public names; each is computed (and described) in a module of its own:
 
-- :func:`win_rates`: each system's win rate against a baseline (a tie is half a win), with
-  bootstrap intervals clustered by item.
-- :func:`bradley_terry`: Bradley-Terry maximum-likelihood ratings on the Elo scale, with
-  percentile bootstrap intervals and the win rate against a baseline, as Arena-Hard reports
-  them (Li et al. 2024; ``compute_mle_elo`` in lmarena/arena-hard-auto ``show_result_bt.py``:
-  a logistic regression without intercept on +-log(base) system indicators, a tie counted
-  as half a win and half a loss, ratings ``scale * coef + init``, battles resampled with
-  replacement). Optional covariates give Arena-Hard's style control (``show_result.py``:
-  length and markdown-density differences, normalised and standardised, as extra columns
-  of the same regression; :func:`style_features`).
-- :func:`elo_ratings`: online Elo (FastChat's ``compute_online_elo``).
-- :func:`rank_agreement` / :func:`rank_agreement_bootstrap`: Kendall's tau and Spearman's
-  rho between a judge-derived system ranking and a gold one (for example Chatbot Arena
-  Elo), with bootstrap intervals over items: JuStRank's headline (Gera et al. 2025,
-  "JuStRank: Benchmarking LLM Judges for System Ranking").
-- :func:`decisiveness` and :func:`system_bias`: JuStRank's characterisation of a judge.
-  Implemented from the paper's description (no reference code was available here): the
-  judge's pairwise system win rates are plotted against the gold ones and fitted with the
-  CDF of a symmetric Beta(alpha, alpha) distribution; alpha > 1 means the judge pushes win
-  rates towards 0 and 1 (decisive), alpha < 1 towards 0.5. A system's bias is the mean,
-  over its opponents, of the judge's win rate minus the gold one, raw and after the
-  decisiveness curve is taken out.
-- :func:`length_controlled_win_rate`: AlpacaEval 2.0's length-controlled win rate (Dubois
-  et al. 2024; ``glm_winrate.py`` in tatsu-lab/alpaca_eval): a logistic GLM of the
-  preference on ``tanh(length difference / its sd)`` (plus optional instruction
-  covariates), evaluated at zero length difference and averaged over the instructions.
-  AlpacaEval fits its GLM with an L1 penalty, cross-validation and a regularisation
-  towards a baseline fitted on other models; this is the plain maximum-likelihood GLM.
-  Preferences that are missing or outside [0, 1] are dropped and counted, never turned
-  into a silent NaN, and misaligned inputs raise.
+- :mod:`.battles`: :func:`outcome_scores`, :func:`win_rates` (each system's win rate against a
+  baseline, a tie half a win, bootstrap intervals clustered by item).
+- :mod:`.bradley_terry`: :func:`bradley_terry` (Arena-Hard's Bradley-Terry scores, with style
+  control through :func:`style_features`) and :func:`elo_ratings` (FastChat's online Elo).
+- :mod:`.rank_agreement`: :func:`rank_agreement`, :func:`rank_agreement_bootstrap` (Kendall's tau
+  and Spearman's rho with a gold ranking, JuStRank's headline), :func:`decisiveness` and
+  :func:`system_bias` (JuStRank's characterisation of a judge).
+- :mod:`.length_controlled`: :func:`length_controlled_win_rate` (AlpacaEval 2.0's
+  length-controlled win rate as a plain maximum-likelihood GLM).
 """
 
 from __future__ import annotations

@@ -5,20 +5,8 @@ have always imported from here. Each is computed in a module of its own:
 :mod:`.significance` (exact tests, p-value adjustment), :mod:`.paired` (two judges
 compared) and :mod:`.logistic`.
 
-The bootstrap is the ordinary nonparametric percentile bootstrap that resamples clusters
-(examples: both orders of a pair travel together) with replacement, from a seeded numpy
-Generator.
-
-Most judge metrics depend on the data only through sums of a few small per-cluster counts
-(correct or not, decisive or not, the cells of a confusion matrix). Resampling n clusters
-with replacement then picks each *distinct* cluster type a multinomial number of times,
-with probabilities equal to the types' observed shares. :func:`bootstrap_sums` draws those
-multinomial counts directly: the same bootstrap distribution, exactly, at a cost of
-O(B x k) for k distinct types instead of O(B x n). That is what makes 1,000 resamples of a
-million judgments take milliseconds. (Only when there are more than 20,000 distinct types,
-as with continuous per-unit values over a large sample, are the multinomial counts replaced
-by their normal approximation, with the same mean and covariance.) Statistics that do not
-reduce to sums (correlations, rankings) resample indices and refit per resample.
+How the bootstrap draws its resamples (exactly, over the distinct kinds of cluster) is told
+in :mod:`.bootstrap`.
 """
 
 from __future__ import annotations
