@@ -38,7 +38,7 @@ from .types import Judgment
 ALPACA_COLUMNS = ("lc_win_rate", "lc_standard_error", "win_rate", "standard_error", "discrete_win_rate",
                   "n_wins", "n_wins_base", "n_draws", "n_total", "avg_length")
 N_BOOT = 1000
-SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard")  # aggregations whose report is a system leaderboard
+SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard", "mt_bench", "system_scores", "system_winrate")  # a system leaderboard
 
 
 def _pref(j: Judgment) -> float:
@@ -663,3 +663,7 @@ def calibration_tables(scores: np.ndarray, systems: Sequence[str], oracle: Mappi
     return [ReportTable(title=f"calibrated to the oracle slice ({used} labels)",
                         columns=("uncalibrated", "calibrated", "se_calibration", "oracle_labels", "rank_before",
                                  "rank_after"), rows=rows)], notes
+
+
+# the pointwise systems suites' leaderboards (mt_bench, system_scores) register from their own module
+from . import system_scores  # noqa: E402,F401

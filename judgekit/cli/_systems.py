@@ -70,6 +70,7 @@ def print_systems_report(report: Any, title: str, console: Any) -> None:
     from rich.table import Table
 
     from ..rankings import ALPACA_COLUMNS
+    from ..system_scores import GRADE_COLUMNS
 
     for table in report.tables:
         t = Table(title=f"{title}: {table.title}", title_justify="left", pad_edge=False)
@@ -90,7 +91,10 @@ def print_systems_report(report: Any, title: str, console: Any) -> None:
             for c in table.columns:
                 t.add_column(c, justify="right", overflow="fold")
             for k, (name, row) in enumerate(table.rows.items(), start=1):
-                t.add_row(str(k), name, *[_v(row.get(c)) + _ci(row.get(c)) for c in table.columns])
+                # counts as integers; a grade's interval (MT-Bench, 1-10) with two decimals, a percentage's with one
+                t.add_row(str(k), name, *[_v(row.get(c), 0) if c.startswith("n_") else
+                                          _v(row.get(c)) + _ci(row.get(c), 2 if c in GRADE_COLUMNS else 1)
+                                          for c in table.columns])
         console.print(t)
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     console.print(f"[bold]{report.headline_name}: {_v(report.headline)}[/bold]   ({counts})")
