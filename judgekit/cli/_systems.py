@@ -69,8 +69,7 @@ def print_systems_report(report: Any, title: str, console: Any) -> None:
     """A systems suite's leaderboard, one row per system, best first, as the benchmark prints it."""
     from rich.table import Table
 
-    from ..rankings import ALPACA_COLUMNS
-    from ..system_scores import GRADE_COLUMNS
+    from ..rankings import ALPACA_COLUMNS, GRADE_COLUMNS
 
     for table in report.tables:
         t = Table(title=f"{title}: {table.title}", title_justify="left", pad_edge=False)

@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from .aggregations import ReportTable, SuiteReport, invalid_counts, register
-from .errors import DataError
-from .metrics.interval import Score
-from .metrics.stats import DEFAULT_LEVEL, percentile_interval, rng_for
-from .types import Judgment
+from ..aggregations import ReportTable, SuiteReport, invalid_counts, register
+from ..errors import DataError
+from ..metrics.interval import Score
+from ..metrics.stats import DEFAULT_LEVEL, percentile_interval, rng_for
+from ..types import Judgment
+from .judge_quality import judge_quality_tables
+from .systems import _count
 
 MT_BENCH_COLUMNS = ("overall", "turn_1", "turn_2", "n_scored", "n_invalid")
 SCORE_COLUMNS = ("mean_score", "n_scored", "n_invalid")
@@ -90,36 +92,19 @@ def _mean_with_interval(sums: np.ndarray, counts: np.ndarray, draws: np.ndarray)
                  method="percentile-bootstrap over questions" if lo is not None else None, higher_is_better=True)
 
 
-def _count(n: int) -> Score:
-    return Score(value=float(n), n=n, count=n, higher_is_better=None)
-
-
 def _draws(n_questions: int, name: str, n_boot: int, seed: int) -> np.ndarray:
     if n_questions < 2 or n_boot <= 0:
         return np.zeros((0, n_questions), dtype=int)
     return rng_for(seed, name, "questions").integers(0, n_questions, size=(n_boot, n_questions))
 
 
-def _ranker_extras(table: GradeTable, rows: Sequence[Judgment], args: Mapping[str, Any]
-                   ) -> tuple[list[ReportTable], list[str]]:
-    """--gold-ranking and --oracle, on each question's mean grade (rescaled to [0, 1] for the oracle)."""
-    from .rankings import calibration_tables, item_keys, ranker_tables, read_gold_ranking, read_oracle
-
-    extra: list[ReportTable] = []
-    notes: list[str] = []
-    if args.get("gold_ranking") and table.systems:
-        path = str(args["gold_ranking"])
-        extra, notes = ranker_tables(table.item_scores(), table.systems, read_gold_ranking(path), path)
-    if args.get("oracle") and table.systems:
-        path = str(args["oracle"])
-        M = table.item_scores()
-        finite = M[np.isfinite(M)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        scaled = (M - lo) / (hi - lo) if hi > lo else M * 0.0
-        more_tables, more = calibration_tables(scaled, table.systems, read_oracle(path, item_keys(rows)), path)
-        extra += more_tables
-        notes += [*more, f"oracle calibration: the judge's mean grades rescaled from [{lo:g}, {hi:g}] to [0, 1]"]
-    return extra, notes
+def _item_scores(table: GradeTable) -> tuple[np.ndarray, list[str]]:
+    """Questions x systems for the ranker and oracle tables: each question's mean grade, rescaled from
+    the grades' range to [0, 1] (rank statistics and the isotonic calibration do not depend on it)."""
+    M = table.item_scores()
+    finite = M[np.isfinite(M)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    return ((M - lo) / (hi - lo) if hi > lo else np.where(np.isfinite(M), 0.5, np.nan)), table.systems
 
 
 @register("mt_bench")
@@ -159,7 +144,7 @@ def _report(name: str, what: str, out: dict[str, dict[str, Score]], table: Grade
     top = next(iter(ordered), None)
     notes = [f"{s}: {row['n_invalid'].count} grades invalid or failed, left out of the means (FastChat's -1)"
              for s, row in ordered.items() if row["n_invalid"].count]
-    extra, more = _ranker_extras(table, rows, args)
+    extra, more = judge_quality_tables(lambda: _item_scores(table), rows, args)
     return SuiteReport(
         aggregation=name, headline_name=f"{what} of the top system ({top})",
         headline=ordered[top][key] if top else Score(value=None, n=0),
