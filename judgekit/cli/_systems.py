@@ -91,7 +91,7 @@ def print_systems_report(report: Any, title: str, console: Any) -> None:
                 t.add_column(c, justify="right", overflow="fold")
             for k, (name, row) in enumerate(table.rows.items(), start=1):
                 # counts as integers; a grade's interval (MT-Bench, 1-10) with two decimals, a percentage's with one
-                t.add_row(str(k), name, *[_v(row.get(c), 0) if c.startswith("n_") else
+                t.add_row(str(k), name, *[_v(row.get(c), 0) if getattr(row.get(c), "count", None) is not None else
                                           _v(row.get(c)) + _ci(row.get(c), 2 if c in GRADE_COLUMNS else 1)
                                           for c in table.columns])
         console.print(t)
