@@ -205,3 +205,16 @@ def test_errors_name_file_line_field(tmp_path: Path) -> None:
     assert len(_load({"kind": "pointwise"}, f)) == 3 * len(PROMPTS)
     with pytest.raises(ConfigError, match=r"--systems .*missing.csv: no such file or folder"):
         _load({"baseline": "base"}, tmp_path / "missing.csv")
+
+
+def test_leaderboard_regenerates_win_rates(pairwise: dict, tmp_path: Path) -> None:
+    out = CliRunner().invoke(cli, ["leaderboard", str(pairwise["tmp"] / "results"), "--suite", "generic_systems",
+                                   "--format", "json", "--out", str(tmp_path)])
+    assert out.exit_code == 0, (out.output, out.exception)
+    board = json.loads((tmp_path / "generic_systems.json").read_text())
+    rows = json.loads((pairwise["run_dir"] / "metrics.json").read_text())["suite_report"]["tables"][0]["rows"]
+    got = {r["model"]: r for r in board["models"]}
+    assert set(got) == set(rows)
+    for s, row in rows.items():
+        assert got[s]["win_rate"] == pytest.approx(row["win_rate"]["value"], abs=5e-5)
+        assert got[s]["n_total"] == row["n_total"]["value"]

@@ -269,3 +269,53 @@ def test_missing_reference_names_the_reference_file(shared_data: Path, tmp_path:
     f = _write_jsonl(root / "model_answer" / "m.jsonl", _answers(questions, "m"))
     with pytest.raises(DataError, match=r"gpt-4.jsonl: field 'question_id': no reference answer to question\(s\) 111"):
         _load(None, f)  # found beside model_answer/ (no --data)
+
+
+def test_leaderboard_and_report_from_stored_runs(mt: dict, tmp_path: Path) -> None:
+    """`judgekit leaderboard` regenerates the per-turn and overall grades with their intervals from the
+    stored judgments; `judgekit report` shows the same ranking."""
+    from judgekit.metrics.interval import Score
+    from judgekit.views.format import with_ci
+
+    out = CliRunner().invoke(cli, ["leaderboard", str(mt["tmp"] / "results"), "--suite", "mt_bench", "--format",
+                                   "json,md,csv", "--out", str(tmp_path)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, (out.output, out.exception)
+    board = json.loads((tmp_path / "mt_bench.json").read_text())
+    assert board["kind"] == "grades" and board["grade_names"] == ["overall", "turn_1", "turn_2"]
+    rows = mt["doc"]["suite_report"]["tables"][0]["rows"]
+    got = {r["model"]: r for r in board["grades"]}
+    md = (tmp_path / "mt_bench.md").read_text()
+    assert [r["model"] for r in sorted(board["grades"], key=lambda r: r["rank"])] == list(rows)
+    for m in SYSTEMS:
+        for c in ("overall", "turn_1", "turn_2"):
+            for k in ("value", "ci_low", "ci_high"):
+                assert got[m]["grades"][c][k] == pytest.approx(rows[m][c][k], abs=5e-5)
+            assert with_ci(Score(**{k: rows[m][c][k] for k in ("value", "ci_low", "ci_high", "n")})) in md
+        assert (got[m]["n_scored"], got[m]["n_invalid"]) == (rows[m]["n_scored"]["value"], rows[m]["n_invalid"]["value"])
+    report = tmp_path / "report.html"
+    out = CliRunner().invoke(cli, ["report", str(mt["run_dir"]), "--out", str(report)])
+    assert out.exit_code == 0, (out.output, out.exception)
+    text = report.read_text()
+    section = text[text.index("<h2>System rankings</h2>"):text.index("<h2>Invalid verdicts</h2>")]
+    for m in SYSTEMS:
+        assert f"<td class=\"t\">{m}</td><td>{rows[m]['overall']['value']:.2f} " in section
+
+
+def test_leaderboard_refuses_a_partial_run(mt: dict, shared_data: Path, tmp_path: Path) -> None:
+    """The same manifest guard as the other systems suites: a run that is not whole is refused (or
+    left out with --skip-mismatched)."""
+    import shutil
+
+    results = tmp_path / "results"
+    shutil.copytree(mt["tmp"] / "results", results)
+    swap = {str(mt["tmp"] / "results"): str(results), "mock:unused": "mock:[[4]]"}
+    args = [swap.get(a, a) for a in mt["args"]]
+    out = CliRunner().invoke(cli, [*args, "--limit", "10"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    out = CliRunner().invoke(cli, ["leaderboard", str(results), "--suite", "mt_bench", "--out", str(tmp_path / "lb")])
+    assert out.exit_code != 0 and "partial run (--limit 10)" in out.output + str(out.exception)
+    out = CliRunner().invoke(cli, ["leaderboard", str(results), "--suite", "mt_bench", "--skip-mismatched", "--format",
+                                   "json", "--out", str(tmp_path / "lb")])
+    assert out.exit_code == 0, out.output
+    board = json.loads((tmp_path / "lb" / "mt_bench.json").read_text())
+    assert {r["annotator"] for r in board["grades"]} == {"unused"} and len(board["excluded"]) == 1
