@@ -169,7 +169,11 @@ def _cells(obj: Any) -> Any:
 
 
 def render_json(board: Leaderboard) -> str:
-    return json.dumps(_cells(board), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    doc = _cells(board)
+    if board.kind != "grades":  # the grade fields only where they are used: other boards stay as they were
+        doc.pop("grade_names", None)
+        doc.pop("grades", None)
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 HTML_STYLE = """
