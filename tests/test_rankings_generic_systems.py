@@ -218,3 +218,17 @@ def test_leaderboard_regenerates_win_rates(pairwise: dict, tmp_path: Path) -> No
     for s, row in rows.items():
         assert got[s]["win_rate"] == pytest.approx(row["win_rate"]["value"], abs=5e-5)
         assert got[s]["n_total"] == row["n_total"]["value"]
+
+
+def test_readme_quotes_this_run(pairwise: dict) -> None:
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
+    wr = pairwise["doc"]["suite_report"]["tables"][0]["rows"]
+    arena = pairwise["doc"]["suite_report"]["tables"][1]["rows"]
+
+    def fmt(s: dict) -> str:
+        return f"{s['value']:.2f} [{s['ci_low']:.1f}, {s['ci_high']:.1f}]"
+
+    assert f"win rates strong {fmt(wr['strong']['win_rate'])}, weak {fmt(wr['weak']['win_rate'])}" in readme
+    assert (f"standard errors {wr['strong']['standard_error']['value']:.2f} / {wr['weak']['standard_error']['value']:.2f}, "
+            f"{wr['strong']['n_total']['value']:.0f} and {wr['weak']['n_total']['value']:.0f} prompts") in readme
+    assert f"Arena-Hard scores strong {fmt(arena['strong']['score'])}, weak {fmt(arena['weak']['score'])}" in readme
