@@ -9,10 +9,12 @@ import click
 
 SYSTEMS_OPTIONS = [
     click.option("--systems", "systems", multiple=True, metavar="PATH",
-                 help="Systems suites: a system's outputs (AlpacaEval model_outputs.json, or its folder, or a "
-                 "folder of system folders). Repeat the option; several paths may also be comma-separated."),
+                 help="Systems suites: a system's outputs (alpaca_eval: model_outputs.json, its folder, or a "
+                 "folder of system folders; arena_hard and mt_bench: model_answer/<model>.jsonl or the folder; "
+                 "generic_systems: JSONL/CSV/Parquet files of prompt, system, output rows). Repeat the option; "
+                 "several paths may also be comma-separated."),
     click.option("--baseline", default=None, help="Systems suites: the baseline system's name "
-                 "(alpaca_eval: gpt4_1106_preview)."),
+                 "(alpaca_eval: gpt4_1106_preview; arena_hard: gpt-4-0314; generic_systems: required when pairwise)."),
     click.option("--instruction-difficulty", default=None, metavar="CSV",
                  help="alpaca_eval: AlpacaEval's instruction_difficulty.csv for the length-controlled win rate "
                  "(without it the difficulties are estimated from the systems ranked, and the output says so)."),
