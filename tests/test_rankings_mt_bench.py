@@ -334,3 +334,27 @@ def test_readme_quotes_this_run(mt: dict) -> None:
                  for c in ("overall", "turn_1", "turn_2")]
         expected = f"{k} {m:<12} " + "  ".join(cells) + f"  {row['n_scored']['value']:8.0f}  {row['n_invalid']['value']:9.0f}"
         assert expected in readme, expected
+
+
+def test_run_identity_follows_content_not_folder(mt: dict, shared_data: Path, tmp_path: Path) -> None:
+    """The questions and references enter the run's identity by content: the same data in another
+    folder is the same run; a changed question is another."""
+    import shutil
+
+    from judgekit import runner
+    from judgekit.types import JudgeConfig, RunConfig
+
+    copy = tmp_path / "copy"
+    shutil.copytree(shared_data / "mt_bench", copy / "mt_bench")
+
+    def run_id(data: Path) -> str:
+        cfg = RunConfig(suite="mt_bench", data=str(data), judge=JudgeConfig(backend="mock", model="[[5]]"),
+                        suite_args={"systems": [str(mt["tmp"] / "model_answer" / "alpha-7b.jsonl")]},
+                        results_dir=str(tmp_path / "r"), use_cache=False)
+        return runner.prepare(cfg).run_id
+
+    first = run_id(shared_data)
+    assert run_id(copy) == first
+    q = copy / "mt_bench" / "question.jsonl"
+    q.write_text(q.read_text().replace("Compose an engaging travel blog", "Compose a travel blog"))
+    assert run_id(copy) != first

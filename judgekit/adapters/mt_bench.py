@@ -204,9 +204,11 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                 examples.append(PointExample(id=f"{name}/{q.question_id}/{turn}", prompt=q.turns[turn - 1],
                                              response=ans[turn - 1], category=name, metadata=meta))
         prov[name] = {"path": str(path.resolve()), "sha256": file_sha256(path)}
+    # the questions and references by name and content, not by folder (a run whose data moved is the same
+    # run; the manifest's config keeps the paths given); the systems under "systems", which is no part
+    # of the run's identity (adding one later resumes the run)
     provenance: dict[str, Any] = {
-        "source": "systems", "n_instructions": n, "questions": {"path": str(qfile.resolve()),
-                                                                  "sha256": file_sha256(qfile)},
-        **({"references": {"path": str(rfile.resolve()), "sha256": file_sha256(rfile)}} if rfile else {}),
+        "source": "systems", "n_instructions": n, "questions": {"file": qfile.name, "sha256": file_sha256(qfile)},
+        **({"references": {"file": rfile.name, "sha256": file_sha256(rfile)}} if rfile else {}),
         "reference_categories": list(ref_cats), "systems": prov}
     return LoadedData(examples, provenance)
