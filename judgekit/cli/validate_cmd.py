@@ -165,7 +165,7 @@ def verdict_tables(rows: list[list[str]], width: int = 80, headlines: dict[str, 
                   collapse_padding=True,
                   caption=None if wide else "(the differences' intervals: wider terminal or validate.md)",
                   caption_justify="left")
-        t.add_column("check", no_wrap=True)
+        t.add_column("check", overflow="fold")  # a long category wraps; the numbers never do
         for h in ("baseline", "candidate", "diff", *(["CI"] if wide else []), "p", "n", "verdict"):
             t.add_column(h, justify="left" if h == "verdict" else "right", no_wrap=True)
         reasons = []

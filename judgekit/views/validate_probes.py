@@ -51,7 +51,7 @@ def _check(g: EffectGate) -> Check:
         def off(x: float | None) -> float | None:
             return None if x is None else x - g.null_value
 
-        return Check(metric=f"probe {g.probe}", scope=g.variant or "overall", baseline=None, candidate=est.value,
+        return Check(metric=f"probe {g.probe} (limit)", scope=g.variant or "overall", baseline=None, candidate=est.value,
                      difference=off(est.value), ci_low=off(est.ci_low), ci_high=off(est.ci_high),
                      ci_level=est.ci_level, p_value=est.p_value,
                      test=f"the effect's distance from no effect ({g.null_value:g}) at most {g.limit:g} "
