@@ -113,6 +113,11 @@ def test_candidate_with_flipped_verdicts_fails(baseline, shared_data: Path) -> N
     assert acc["candidate"] == pytest.approx(100 * len(both - hit) / 350)
     assert "**FAIL**" in (out / "validate.md").read_text()
     assert "FAIL" in res.output
+    # the figures the README quotes for this test
+    quoted = (f"accuracy {acc['baseline']:.2f} -> {acc['candidate']:.2f} %, difference {acc['difference']:.2f} points "
+              f"[{acc['ci_low']:.2f}, {acc['ci_high']:.2f}], McNemar p = {acc['p_value']:.1e}")
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert quoted in " ".join(readme.split()), quoted
 
 
 def test_candidate_with_more_invalid_verdicts_fails(baseline, shared_data: Path) -> None:  # type: ignore[no-untyped-def]

@@ -274,3 +274,54 @@ def test_exit_codes(shared_data: Path, tmp_path: Path, monkeypatch: pytest.Monke
     assert code("--judge", "mock:[[A=B]]", "--baseline", "nosuch:thing", *common) == 2
     assert code("--judge", "mock:[[A=B]]", "--baseline", "mock:[[A=B]]", "--max-effect", "position=0.1",
                 *common) == 2  # --max-effect without --audit
+
+
+def test_a_ratio_headline_is_compared_in_its_units() -> None:
+    """A pointwise suite's headline is Pearson's r: the difference and its paired interval are in r's
+    units (against np.corrcoef over the same draws) and --max-drop 1 point means 0.01 of r."""
+    rng = np.random.default_rng(3)
+    gold = rng.integers(1, 6, size=40).astype(float)
+    base_score = np.clip(gold + rng.integers(-1, 2, size=40), 1, 5)
+    cand_score = np.where(np.arange(40) % 3 == 0, 6 - gold, base_score)  # a third graded upside down
+    ids = [f"g{i:02d}" for i in range(40)]
+
+    def rows(scores: np.ndarray) -> dict[str, list[Judgment]]:
+        return {e: [Judgment(request_id=f"{e}#AB", example_id=e, order="AB", status="ok", shown_winner="A",
+                             winner="A", score=float(s), gold_score=float(g), template_hash="t")]
+                for e, s, g in zip(ids, scores, gold, strict=True)}
+
+    m = SimpleNamespace(kind="pointwise", aggregation=SimpleNamespace(name="pointwise", args={}),
+                        protocol=SimpleNamespace(headline_policy="first", category_order=()))
+    cfg = ValidateConfig(candidate={"backend": "mock", "model": "m"}, targets=(("hand", None),), n_resamples=300,
+                         seed=2)
+    name, (check,), notes = headline_checks(rows(base_score), rows(cand_score), ids, m, m, cfg)  # type: ignore[arg-type]
+    assert name == "Pearson correlation with gold" and check.digits == 4 and check.test == BOOTSTRAP
+    r = lambda x, i=slice(None): float(np.corrcoef(x[i], gold[i])[0, 1])  # noqa: E731
+    assert check.baseline == pytest.approx(r(base_score)) and check.candidate == pytest.approx(r(cand_score))
+    draws = rng_for(2, "leaderboard", "headline").integers(0, 40, size=(300, 40))
+    diff = np.array([r(cand_score, d) - r(base_score, d) for d in draws])
+    lo, hi = np.quantile(diff, [0.025, 0.975])
+    assert check.ci_low == pytest.approx(lo, abs=1e-9) and check.ci_high == pytest.approx(hi, abs=1e-9)
+    assert hi < 0 and check.status == "fail" and "(allowed 0.01)" in check.reason
+    assert any("--max-drop 1 points means 0.01" in n for n in notes)
+
+
+def test_readme_lists_each_suites_headline_test() -> None:
+    """The README's table of what validate compares per suite names every suite, and the test it states
+    is the one the code picks (McNemar for a share of examples, the paired bootstrap otherwise)."""
+    from judgekit.rankings import SYSTEM_AGGREGATIONS
+    from judgekit.suites import suite_names
+    from judgekit.views.validate_headline import PER_EXAMPLE_SHARES
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("| suites | headline | test |", 1)[1].split("\n\n", 1)[0]
+    listed: dict[str, str] = {}
+    for line in table.strip().splitlines()[1:]:
+        suites, _, test = (c.strip() for c in line.strip("|").split("|"))
+        for name in suites.split(","):
+            listed[name.split("(")[0].strip()] = test
+    assert set(listed) == set(suite_names())
+    for name, test in listed.items():
+        spec = load_suite(name).aggregation
+        share = spec is None or spec.name in SYSTEM_AGGREGATIONS or spec.name in PER_EXAMPLE_SHARES
+        assert test == ("McNemar" if share else "paired bootstrap"), name

@@ -149,3 +149,38 @@ def test_cli_exit_codes_for_the_probe_gate(shared_data: Path, tmp_path: Path, mo
     assert rc == 2 and "the audit reported no such effect (it has: position)" in out
     rc, out = code("--audit", str(first_audit), "--max-effect", "position")
     assert rc == 2 and "expected PROBE=NUMBER" in out
+
+
+def test_readme_probe_gate_example(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's offline probe-gate example runs as written (with the shared data where it says
+    ../shared/data), writes the audit folders it names, exits 1 and prints the table it shows."""
+    import re
+    import shlex
+
+    from judgekit.cli import main
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("#### Gating on probe effects", 1)[1]
+    block, shown = section.split("```bash\n", 1)[1].split("```", 1)[0], section.split("exits 1, at 100 columns:\n\n```\n", 1)[1].split("```", 1)[0]
+    env = dict(re.findall(r'^(\w+)="([^"]+)"$', block, flags=re.M))
+    commands = [line for line in block.replace("\\\n", " ").splitlines() if line.startswith("judgekit ")]
+    assert len(commands) == 3
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "100")
+    codes, out = [], ""
+    for command in commands:
+        for name, value in env.items():
+            command = command.replace(f'"${name}"', shlex.quote(value))
+        args = [a.replace("../shared/data", str(shared_data)) for a in shlex.split(command)[1:]]
+        monkeypatch.setattr("sys.argv", ["judgekit", *args])
+        try:
+            main()
+            codes.append(0)
+        except SystemExit as exc:
+            codes.append(int(exc.code or 0))
+        out = capsys.readouterr().out
+    assert codes == [0, 0, 1], out
+    table = [line.rstrip() for line in out.splitlines() if line.startswith((" headline", " invalid", " position", " probe"))]
+    expected = [line.rstrip() for line in shown.splitlines() if line.startswith((" headline", " invalid", " position", " probe"))]
+    assert len(table) == 8 and table == expected
