@@ -108,7 +108,8 @@ def test_paired_interval_equals_a_loop_over_the_same_draws() -> None:
     assert overall.status == ("fail" if hi < 0 and head(rb) - head(rc) > 1.0 else "pass")
     # per subset: the headline on the subset's examples, intervals Bonferroni-widened over 3 subsets
     per = {c.scope: c for c in checks[1:]}
-    assert list(per) == ["GPTInst", "Natural", "Neighbor"]  # no category order in the manifest: by name
+    assert list(per) == ["Natural", "Neighbor", "GPTInst"]  # in the aggregation's order of subsets
+    assert overall.n == 15 and per["Natural"].n == 6  # examples, not judgments
     keep = sub == "Natural"
     nat = np.flatnonzero(keep)
     d_nat = rng_for(7, "leaderboard", "headline").integers(0, len(nat), size=(400, len(nat)))
@@ -215,6 +216,7 @@ def test_llmbar_is_gated_on_its_mean_of_subsets(shared_data: Path, tmp_path: Pat
                                                                           _u("llmbar:" + ex.id) >= 0.9))
     assert head["difference"] == pytest.approx(-100 * n_split / 2 / len(exs))  # one subset: each lost order
     assert _policy_accuracy(base_dir, "both") == _policy_accuracy(cand_dir, "both")  # the old gate saw nothing
+    assert head["n"] == len(exs) == 100
     assert "| judgebench" not in (out / "validate.md").read_text()
     assert "headline: accuracy (mean of subsets, both orders) | overall |" in (out / "validate.md").read_text()
     assert "llmbar/natural  headline: accuracy (mean of subsets, both orders)" in res.output

@@ -85,7 +85,7 @@ def headline_checks(base: Groups, cand: Groups, shared: Sequence[str], cand_m: R
     checks = [_replicate_check(name, "overall", rows_c, rows_b, spec.name, spec.args, config, level, scale)]
     cats = sorted({cat for e in shared if (cat := cand[e][0].category)})
     if len(cats) > 1:
-        order = list(cand_m.protocol.category_order)
+        order = list(cand_m.protocol.category_order) or list(spec.args.get("subsets", []))
         cats.sort(key=lambda c: (order.index(c) if c in order else len(order), c))
         lvl = simultaneous_level(level, len(cats))
         per = [_replicate_check(name, c, [j for j in rows_c if j.category == c],
@@ -113,13 +113,13 @@ def _replicate_check(name: str, scope: str, rows_c: list[Judgment], rows_b: list
     finite = diff[np.isfinite(diff)]
     p_boot = float(min(1.0, 2 * min(np.mean(finite <= 0), np.mean(finite >= 0)))) if finite.size else None
     d = None if head_c.value is None or head_b.value is None else head_c.value - head_b.value
-    test, p = BOOTSTRAP, p_boot
+    test, p, n = BOOTSTRAP, p_boot, len({j.example_id for j in rows_c})  # n: the examples resampled
     outcomes = _per_example_outcomes(aggregation, rows_c, rows_b, args, head_c.value, head_b.value)
     if outcomes is not None:
-        test, p = MCNEMAR, mcnemar_exact(*outcomes).p_value
+        test, p, n = MCNEMAR, mcnemar_exact(*outcomes).p_value, len(outcomes[0])  # n: the examples counted
     check = Check(metric=name, scope=scope, baseline=head_b.value, candidate=head_c.value, difference=d,
                   ci_low=low, ci_high=high, ci_level=level, p_value=p, test=test,
-                  n=max(head_c.n, head_b.n), higher_is_better=head_c.higher_is_better is not False,
+                  n=n, higher_is_better=head_c.higher_is_better is not False,
                   status="n/a", reason="", headline=True, digits=2 if scale == 1.0 else 4)
     return check if scope != "overall" else _judge(check, config, scale)
 
