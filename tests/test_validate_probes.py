@@ -149,6 +149,8 @@ def test_cli_exit_codes_for_the_probe_gate(shared_data: Path, tmp_path: Path, mo
     assert rc == 2 and "the audit reported no such effect (it has: position)" in out
     rc, out = code("--audit", str(first_audit), "--max-effect", "position")
     assert rc == 2 and "expected PROBE=NUMBER" in out
+    rc, out = code("--audit", str(tmp_path / "runs"), "--max-effect", "position=0.1")
+    assert rc == 2 and "no audit.json" in out and "Traceback" not in out
 
 
 def test_readme_probe_gate_example(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
