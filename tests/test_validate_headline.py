@@ -327,3 +327,39 @@ def test_readme_lists_each_suites_headline_test() -> None:
         spec = load_suite(name).aggregation
         share = spec is None or spec.name in SYSTEM_AGGREGATIONS or spec.name in PER_EXAMPLE_SHARES
         assert test == ("McNemar" if share else "paired bootstrap"), name
+
+
+def test_generic_pointwise_data_is_gated_on_pearson(tmp_path: Path) -> None:
+    """Your own grading data through the generic suite (--field / --kind as `judgekit run` takes them):
+    the headline is Pearson's r with the gold grades, compared in r's units. A candidate that grades a
+    third of the answers upside down fails; the figures are np.corrcoef's."""
+    rng = np.random.default_rng(11)
+    gold = rng.integers(1, 6, size=60)
+    data = tmp_path / "grades.jsonl"
+    data.write_text("".join(json.dumps({"qid": f"g{i:02d}", "question": f"q {i}", "answer": f"a {i}",
+                                        "grade": int(g)}) + "\n" for i, g in enumerate(gold)))
+    base_grades = np.clip(gold + rng.integers(-1, 2, size=60), 1, 5)
+    cand_grades = np.where(np.arange(60) % 3 == 0, 6 - gold, base_grades)
+    scripts = {}
+    for name, grades in (("base", base_grades), ("cand", cand_grades)):
+        scripts[name] = tmp_path / f"{name}.json"
+        scripts[name].write_text(json.dumps({f"g{i:02d}#AB": f"Feedback: fine. [RESULT] {int(k)}"
+                                             for i, k in enumerate(grades)}))
+    fields = ["--field", "id=qid", "--field", "prompt=question", "--field", "response=answer", "--field",
+              "score=grade", "--kind", "pointwise"]
+    res = CliRunner().invoke(cli, ["run", "--suite", "generic", "--data", str(data), "--judge", "mock:base", "--option",
+                                   f"script={scripts['base']}", "--results-dir", str(tmp_path / "r"), "--run-id",
+                                   "base", "-q", *fields])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "v"
+    res = CliRunner().invoke(cli, ["validate", "--judge", "mock:cand", "--option", f"script={scripts['cand']}",
+                                   "--baseline", str(tmp_path / "r" / "runs" / "base"), "--suite", "generic", "--data",
+                                   str(data), "--results-dir", str(tmp_path / "r"), "--out", str(out), "-q", *fields])
+    assert res.exit_code == 1, res.output
+    doc = json.loads((out / "validate.json").read_text())
+    assert doc["suites"][0]["headline"] == "Pearson correlation with gold"
+    head = _headline(doc)
+    r_b, r_c = (float(np.corrcoef(g, gold)[0, 1]) for g in (base_grades, cand_grades))
+    assert head["baseline"] == pytest.approx(r_b) and head["candidate"] == pytest.approx(r_c)
+    assert head["status"] == "fail" and head["ci_high"] < 0 and head["n"] == 60 and head["digits"] == 4
+    assert f"{r_b:.4f}" in (out / "validate.md").read_text()

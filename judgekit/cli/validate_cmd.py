@@ -24,6 +24,7 @@ from ..views.validate import (
     write_outputs,
 )
 from ._judge_args import judge_config, key_values, suite_targets
+from .run_cmd import generic_args
 
 
 def _baselines(values: tuple[str, ...]) -> tuple[list[str], str | None]:
@@ -76,6 +77,12 @@ def _run_judge(config: RunConfig, progress: Progress) -> JudgedRun:
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for validate.md and validate.json (default results/validate/<candidate>-<config "
               "hash>).")
+@click.option("--field", "fields", multiple=True, metavar="NAME=COLUMN",
+              help="generic suite: NAME=COLUMN, judgekit's field name and the data's column (as `judgekit run`).")
+@click.option("--label", "labels", multiple=True, metavar="VALUE=A|B|tie",
+              help="generic suite: how the label column's values map to the gold verdict (as `judgekit run`).")
+@click.option("--kind", type=click.Choice(["pairwise", "pointwise"]), default=None,
+              help="generic suite: pairwise pairs (default) or pointwise grades.")
 @click.option("--audit", "audit_dir", default=None, type=click.Path(exists=True, path_type=Path),
               help="The candidate's audit (`judgekit audit` folder or audit.json): gate on its probe effects with "
               "--baseline-audit and/or --max-effect.")
@@ -92,6 +99,7 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
                  data: str | None, template: str | None, verdict: str | None, backend_options: tuple[str, ...],
                  engine_args: tuple[str, ...], limit: int | None, concurrency: int, results_dir: str,
                  cache_path: str | None, no_cache: bool, resamples: int, seed: int, out_dir: Path | None,
+                 fields: tuple[str, ...], labels: tuple[str, ...], kind: str | None,
                  audit_dir: Path | None, baseline_audit: Path | None, max_effects: tuple[str, ...],
                  max_increase: float, quiet: bool) -> None:
     """Compare a candidate judge with a baseline on the same items, on each suite's headline (and, with
@@ -115,6 +123,7 @@ def validate_cmd(judge: str, baselines: tuple[str, ...], suite: str, max_drop: f
         baseline_judge = judge_config(spec, None, template, {}, {})
     config = ValidateConfig(candidate=candidate, baseline_runs=tuple(runs), baseline_judge=baseline_judge,
                             targets=tuple(suite_targets(suite, None)), data=data, max_drop=max_drop, alpha=alpha,
+                            suite_args=generic_args(fields, labels, kind, None, None, None, None),
                             results_dir=results_dir, cache=cache_path, use_cache=not no_cache,
                             concurrency=concurrency, limit=limit, n_resamples=resamples, seed=seed,
                             audit=None if audit_dir is None else str(audit_dir),

@@ -105,7 +105,8 @@ def _find_baseline_run(config: ValidateConfig, suite: str, split: str) -> Path |
 
 def _run(config: ValidateConfig, judge: JudgeConfig, suite: str, split: str, progress: Progress,
          run_judge: RunJudge) -> Path:
-    run_config = RunConfig(suite=suite, split=split, data=config.data, judge=judge, limit=config.limit,
+    run_config = RunConfig(suite=suite, split=split, data=config.data, suite_args=config.suite_args, judge=judge,
+                           limit=config.limit,
                            results_dir=config.results_dir, cache=config.cache, use_cache=config.use_cache,
                            concurrency=config.concurrency)
     result = run_judge(run_config, progress)

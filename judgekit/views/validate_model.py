@@ -4,7 +4,9 @@ by the headline comparison (:mod:`judgekit.views.validate_headline`) and the pro
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import Field
 
 from ..types import Frozen, JudgeConfig
 
@@ -17,6 +19,7 @@ class ValidateConfig(Frozen):
     baseline_judge: JudgeConfig | None = None  # or a judge to run as the baseline
     targets: tuple[tuple[str, str | None], ...]  # (suite, split or None for the default)
     data: str | None = None
+    suite_args: dict[str, Any] = Field(default_factory=dict)  # the generic suite's --field / --label / --kind
     max_drop: float = 1.0  # allowed drop of the headline, in percentage points (hundredths of a ratio)
     alpha: float = 0.05
     results_dir: str = "results"
