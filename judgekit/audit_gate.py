@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .audit import AuditResult, compare_audits
 from .errors import ConfigError
 from .metrics.interval import Score
 from .types import Frozen
+
+if TYPE_CHECKING:  # judgekit.audit loads the backends' base: the CLI and validate import this module at start
+    from .audit import AuditResult
 
 
 class EffectGate(Frozen):
@@ -79,6 +81,8 @@ def baseline_gates(result: AuditResult, baseline: AuditResult, *, max_increase: 
                    n_resamples: int = 1000, seed: int = 0) -> list[EffectGate]:
     """Each effect both audits report per example, the candidate's against the baseline's
     (:func:`judgekit.audit.compare_audits`)."""
+    from .audit import compare_audits
+
     mine = {(e.probe, e.variant): e for p in result.probes for e in p.effects}
     out = []
     for c in compare_audits(result, baseline, max_increase=max_increase, level=level, n_resamples=n_resamples,

@@ -7,7 +7,6 @@ significantly further from no effect by more than ``--max-increase``). The stati
 
 from __future__ import annotations
 
-from ..audit import load_audit
 from ..audit_gate import EffectGate, baseline_gates, limit_gates
 from ..errors import ConfigError
 from .validate_model import AuditComparison, Check, ValidateConfig
@@ -25,6 +24,8 @@ def audit_comparison(config: ValidateConfig) -> AuditComparison | None:
     if config.baseline_audit is None and not config.max_effects:
         raise ConfigError("--audit: say what to gate on, --baseline-audit DIR (the baseline judge's audit) "
                           "and/or --max-effect PROBE=X")
+    from ..audit import load_audit  # only with --audit: judgekit.audit loads the backends' base
+
     candidate = load_audit(config.audit)
     gates = limit_gates(candidate, dict(config.max_effects))
     notes = [f"candidate audit {candidate.audit_id} of judge {candidate.judge}"]
