@@ -153,7 +153,7 @@ def check_runs(runs: Sequence[StoredRun], suite: SuiteSpec | None, data: str | N
         by_split[run.split].append(run)
     for split, members in sorted(by_split.items(), key=lambda kv: str(kv[0])):
         current = None
-        systems_suite = suite.adapter in ("alpaca_eval", "arena_hard")  # checked against each other only
+        systems_suite = suite.adapter in ("alpaca_eval", "arena_hard", "mt_bench", "generic_systems")  # checked against each other only
         if data is not None and not systems_suite:
             try:
                 current = data_identity(load_examples(suite, split, data).provenance)

@@ -44,6 +44,7 @@ class ParserSpec(Frozen):
     key: str | None = None
     # pair_scores: a regex with two numeric groups (score of first shown, score of second shown)
     # score (pointwise): a regex whose first group is the grade; the match selected by `select`
+    # (or `patterns`, tried in order: the first that matches anything decides)
     pattern: str | None = None
     # score: the valid grades [low, high]; a grade outside is invalid
     range: tuple[float, float] | None = None
@@ -326,8 +327,12 @@ def _parse_score(p: ParserSpec, text: str) -> Verdict:
     flags = 0
     for f in p.flags:
         flags |= _FLAGS[f]
-    matches = [m if isinstance(m, str) else m[0] for m in re.findall(p.pattern or "", text, flags)]
-    matches = [m for m in matches if m != ""]
+    matches: list[str] = []
+    for pattern in p.patterns or (p.pattern or "",):  # several: the first that matches decides (FastChat's backup)
+        matches = [m if isinstance(m, str) else m[0] for m in re.findall(pattern, text, flags)]
+        matches = [m for m in matches if m != ""]
+        if matches:
+            break
     if not matches:
         return Verdict(winner="invalid", raw=text, reason="no grade found")
     if p.select == "unique" and len({_normalise(m, p) if p.grades else float(m) for m in matches}) > 1:

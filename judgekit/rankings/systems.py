@@ -16,7 +16,8 @@ from ..metrics.interval import Score
 from ..metrics.stats import DEFAULT_LEVEL
 from ..types import Judgment
 
-SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard")  # aggregations whose report is a system leaderboard
+# aggregations whose report is a system leaderboard (mt_bench and system_scores: mean grades, .grades)
+SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard", "mt_bench", "system_scores", "system_winrate")
 
 
 def _pref(j: Judgment) -> float:

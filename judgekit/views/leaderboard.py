@@ -39,6 +39,7 @@ from ..run_health import check_health
 from ..scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
 from ..suites import SuiteSpec, load_suite
 from ..types import Frozen, Judgment
+from .leaderboard_grades import GRADE_AGGREGATIONS, GradeRow, grade_leaderboard
 
 __all__ = ["FORMATS", "Leaderboard", "LeaderboardConfig", "ManifestMismatchError", "StoredRun", "build_leaderboard",
            "check_runs", "data_identity", "discover_runs", "runs_folder"]
@@ -122,18 +123,20 @@ class ExcludedRun(Frozen):
 
 class Leaderboard(Frozen):
     suite: str
-    kind: Literal["judges", "winrate"]
+    kind: Literal["judges", "winrate", "grades"]
     headline_name: str
     category_names: tuple[str, ...] = ()
     also_names: tuple[str, ...] = ()
     judges: tuple[JudgeRow, ...] = ()
     models: tuple[WinRateRow, ...] = ()
+    grade_names: tuple[str, ...] = ()  # graded systems suites (mt_bench): the grade columns
+    grades: tuple[GradeRow, ...] = ()
     excluded: tuple[ExcludedRun, ...] = ()
     notes: tuple[str, ...] = ()
 
     def flagged(self) -> list[tuple[str, tuple[str, ...]]]:
         """(run_id, reasons) of every listed run that does not match the suite's definition."""
-        rows: list[JudgeRow | WinRateRow] = [*self.judges, *self.models]
+        rows: list[JudgeRow | WinRateRow | GradeRow] = [*self.judges, *self.models, *self.grades]
         return sorted({(r.run_id, r.mismatch) for r in rows if r.mismatch})
 
 
@@ -336,6 +339,8 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
     notes: list[str] = []
 
     aggregation = {r.manifest.aggregation.name if r.manifest.aggregation else None for r in runs}
+    if aggregation and aggregation <= set(GRADE_AGGREGATIONS):  # mt_bench: mean grades per system
+        return grade_leaderboard(config.suite, runs, bad, excluded, notes)
     if aggregation and aggregation <= {"winrate", *SYSTEM_AGGREGATIONS}:
         model_rows: list[WinRateRow] = []
         for run in runs:

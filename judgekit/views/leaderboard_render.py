@@ -20,6 +20,8 @@ from ..run_health import md_escape
 from ..types import Frozen
 from .format import digits_for, num, with_ci
 from .leaderboard import DECIMALS, FORMATS, JudgeRow, Leaderboard
+from .leaderboard_grades import EXPLANATION as GRADES_EXPLANATION
+from .leaderboard_grades import grade_csv_columns, grade_table_rows
 
 
 def _tokens(row: JudgeRow) -> str:
@@ -31,6 +33,8 @@ def _tokens(row: JudgeRow) -> str:
 def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, list[str]]]]:
     """Header and (split, cells) rows as shown in markdown and HTML."""
     out: list[tuple[str | None, list[str]]] = []
+    if board.kind == "grades":
+        return grade_table_rows(board)
     if board.kind == "winrate":
         header = ["rank", "model", "annotator", "win rate", "standard error", "LC win rate [95% CI]",
                   "discrete win rate", "n_wins", "n_wins_base", "n_draws", "n_total", "avg length", "date"]
@@ -66,6 +70,8 @@ def _footer(board: Leaderboard) -> list[str]:
 
 
 def _explanation(board: Leaderboard) -> str:
+    if board.kind == "grades":
+        return GRADES_EXPLANATION
     if board.kind == "winrate":
         return ("Win rates as AlpacaEval computes them: preference in [1, 2] (2 = the model's output is better), "
                 "0 and 1.5 are draws; win rate = mean(preference - 1) x 100, standard error = sem x 100, "
@@ -84,7 +90,7 @@ def _explanation(board: Leaderboard) -> str:
 def render_markdown(board: Leaderboard) -> str:
     header, rows = table_rows(board)
     out = [f"# {board.suite} leaderboard", "", _explanation(board), ""]
-    group_name = "annotator" if board.kind == "winrate" else "split"
+    group_name = "split" if board.kind == "judges" else "annotator"
     for group in dict.fromkeys(g for g, _ in rows):
         out.append(f"## {group_name} {md_escape(str(group))}" if group is not None else "## runs")
         out.append("")
@@ -107,6 +113,8 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
     def trio_names(prefix: str) -> list[str]:
         return [prefix, f"{prefix}_ci_low", f"{prefix}_ci_high"]
 
+    if board.kind == "grades":
+        return grade_csv_columns(board)
     if board.kind == "winrate":
         names = ["annotator", "rank", "model", "win_rate", "standard_error", *trio_names("lc_win_rate"),
                  "lc_standard_error", "discrete_win_rate", "n_wins", "n_wins_base", "n_draws", "n_total", "n_dropped", "avg_length",
@@ -161,7 +169,11 @@ def _cells(obj: Any) -> Any:
 
 
 def render_json(board: Leaderboard) -> str:
-    return json.dumps(_cells(board), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    doc = _cells(board)
+    if board.kind != "grades":  # the grade fields only where they are used: other boards stay as they were
+        doc.pop("grade_names", None)
+        doc.pop("grades", None)
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 HTML_STYLE = """
@@ -198,7 +210,7 @@ def render_html(board: Leaderboard) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{esc(board.suite)} leaderboard</title><style>{HTML_STYLE}</style></head><body>",
              f"<h1>{esc(board.suite)} leaderboard</h1>", f'<p class="note">{esc(_explanation(board))}</p>']
-    group_name = "annotator" if board.kind == "winrate" else "split"
+    group_name = "split" if board.kind == "judges" else "annotator"
     for group in dict.fromkeys(g for g, _ in rows):
         parts.append(f"<h2>{esc(group_name)} {esc(str(group))}</h2>" if group is not None else "<h2>runs</h2>")
         parts.append("<table><thead><tr>" + "".join(

@@ -25,6 +25,7 @@ from ..metrics.interval import Score
 from ..scoring import applicable_policies, by_example, combined_verdict, headline
 from ..types import Frozen, Judgment, PairExample
 from .format import html_with_ci as _fmt
+from .report_grades import grade_rows, grade_table, plot_grades
 from .report_plots import (
     LoadedRun,
     load_run,
@@ -263,6 +264,16 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
 
     ranked_any = False
     for r in runs:
+        grades = grade_table(r)  # graded systems suites (mt_bench): mean grades, not win rates
+        if grades is not None:
+            if not ranked_any:
+                out.append("<h2>System rankings</h2>")
+                ranked_any = True
+            out.append(f"<h3>{_esc(r.name)}</h3>")
+            out.append(_img(plot_grades(grades), f"{grades.title}: mean grades with 95% bootstrap intervals over "
+                            "questions", ""))
+            out.append(_table(*grade_rows(grades, _fmt, _esc)))
+            continue
         ranked = rankings(r)
         if not ranked:
             continue

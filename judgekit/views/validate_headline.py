@@ -65,9 +65,11 @@ def headline_checks(base: Groups, cand: Groups, shared: Sequence[str], cand_m: R
     spec = cand_m.aggregation
     notes: list[str] = []
     if spec is not None and spec.name in SYSTEM_AGGREGATIONS:
-        notes.append(f"systems suite: its headline ({spec.name}) ranks systems; the judge is compared on the "
-                     f"accuracy under the {cand_m.protocol.headline_policy} policy")
-        spec = None
+        notes.append(f"systems suite: its headline ({spec.name}) ranks systems; " + (
+            f"the judge is compared on the accuracy under the {cand_m.protocol.headline_policy} policy"
+            if cand_m.kind == "pairwise" else "only invalid verdicts are compared"))
+        return _policy_checks(base, cand, shared, cand_m, config, notes) if cand_m.kind == "pairwise" else (
+            None, [], notes)
     if spec is None:
         if cand_m.kind != "pairwise":
             notes.append("pointwise suite without a published aggregation: only invalid verdicts are compared")
