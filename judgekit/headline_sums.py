@@ -261,6 +261,25 @@ def _winrate(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
 # --------------------------------------------------------------------------- resampling
 
 
+@headline_sums("qa")
+def _qa(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
+    """Cohen's kappa of the judge's accept (a grade of at least 0.5) against gold correctness, over each
+    labelled example's first judgment (an unread grade or a failed request is not accepted): the 2x2
+    cells per example and the kappa of their sums, the statistic judgekit.metrics.qa bootstraps."""
+    from .metrics.qa import _kappa
+
+    cells = []
+    for js in examples:
+        j = js[0]
+        if j.gold_score is None:
+            cells.append((0.0, 0.0, 0.0, 0.0))
+            continue
+        a = j.status == "ok" and j.score is not None and j.score >= 0.5
+        g = float(j.gold_score) >= 0.5
+        cells.append((float(a and g), float(a and not g), float(not a and g), float(not a and not g)))
+    return HeadlineSums(np.asarray(cells, dtype=float).reshape(-1, 4), _kappa)
+
+
 def resampled_sums(units: np.ndarray, n_resamples: int, rng: np.random.Generator, *,
                    max_cells: int = 1 << 20) -> np.ndarray:
     """B x d column sums of ``units`` (n x d) over ``n_resamples`` resamples of its rows: the draws
