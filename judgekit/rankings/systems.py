@@ -12,11 +12,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ..facts import SystemFacts, facts_of
 from ..metrics.interval import Score
 from ..metrics.stats import DEFAULT_LEVEL
 from ..types import Judgment
 
-SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard")  # aggregations whose report is a system leaderboard
+# aggregations whose report is a system leaderboard (mt_bench and system_scores: mean grades, .grades)
+SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard", "mt_bench", "system_scores", "system_winrate")
 
 
 def _pref(j: Judgment) -> float:
@@ -38,17 +40,16 @@ class SystemRows:
         self.baseline_len: dict[int, int] = {}
         self.baseline_avg_length: float | None = None
         for j in rows:
-            meta = j.meta or {}
-            if "system" not in meta or "instruction" not in meta:
+            if not j.meta or "system" not in j.meta or "instruction" not in j.meta:
                 raise DataError(f"judgment {j.request_id} has no system / instruction (not a systems-suite run)")
-            self.by_system[str(meta["system"])][int(meta["instruction"])].append(j)
-            self.baseline = self.baseline or meta.get("baseline")
+            meta = facts_of(j, SystemFacts)
+            self.by_system[meta.system][meta.instruction].append(j)
+            self.baseline = self.baseline or meta.baseline
             if j.len_a is not None:
-                self.baseline_len[int(meta["instruction"])] = j.len_a
-            if meta.get("baseline_avg_length") is not None:
-                self.baseline_avg_length = float(meta["baseline_avg_length"])
-            self.n_instructions = max(self.n_instructions, int(meta.get("n_instructions") or 0),
-                                      int(meta["instruction"]) + 1)
+                self.baseline_len[meta.instruction] = j.len_a
+            if meta.baseline_avg_length is not None:
+                self.baseline_avg_length = float(meta.baseline_avg_length)
+            self.n_instructions = max(self.n_instructions, meta.n_instructions or 0, meta.instruction + 1)
 
     def systems(self) -> list[str]:
         return sorted(self.by_system)
@@ -83,12 +84,12 @@ def item_keys(rows: Sequence[Judgment]) -> dict[str, int]:
     """How an oracle file may name an item: its position (as text) or its uid."""
     keys: dict[str, int] = {}
     for j in rows:
-        meta = j.meta or {}
-        if "instruction" in meta:
-            k = int(meta["instruction"])
+        if j.meta and "instruction" in j.meta:
+            facts = facts_of(j, SystemFacts)
+            k = facts.instruction
             keys[str(k)] = k
-            if meta.get("uid") is not None:
-                keys[str(meta["uid"])] = k
+            if facts.uid is not None:
+                keys[facts.uid] = k
     return keys
 
 def system_win_rates(rows: Sequence[Judgment], manifest: Any) -> dict[str, Any]:
