@@ -32,6 +32,8 @@ from .aggregations import (
     conservative,
     correct,
 )
+from .column_aggregations import published_verdicts
+from .columns import JudgmentColumns
 from .errors import ConfigError
 from .types import Judgment
 
@@ -255,6 +257,25 @@ def _winrate(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
         num.append(total)
         den.append(valid)
     return _share(num, den)
+
+
+# --------------------------------------------------------------------------- from columns
+
+ColumnBuilder = Callable[[JudgmentColumns, Mapping[str, Any]], "HeadlineSums | None"]
+#: the same units from :class:`judgekit.columns.JudgmentColumns` (examples in by_example order), for
+#: the aggregations whose runs grow large; the others group the rows read back as Judgment records
+HEADLINE_SUMS_COLUMNS: dict[str, ColumnBuilder] = {}
+
+
+def _three_way_columns(t: JudgmentColumns, args: Mapping[str, Any]) -> HeadlineSums:
+    """:func:`_three_way`'s units from columns."""
+    first = t.examples().first
+    labelled = t.label[first] >= 0
+    hit = labelled & (published_verdicts(t, args)[first] == t.label[first])
+    return _share(hit, labelled)
+
+
+HEADLINE_SUMS_COLUMNS["three_way"] = _three_way_columns
 
 
 # --------------------------------------------------------------------------- resampling

@@ -16,14 +16,16 @@ import numpy as np
 
 from .aggregations import PointwiseMetrics, SuiteReport, aggregate, by_example, pointwise_metrics
 from .bulk import paused_gc
+from .column_aggregations import aggregate_columns
+from .columns import JudgmentColumns, Rows, as_judgments, read_columns
 from .errors import ConfigError
-from .headline_sums import HEADLINE_SUMS, resampled_sums
+from .headline_sums import HEADLINE_SUMS, HEADLINE_SUMS_COLUMNS, resampled_sums
 from .manifest import RunManifest, require_manifest
 from .metrics.interval import Score
-from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
+from .metrics.pairwise import PairwiseMetrics, pairwise_metrics, pairwise_metrics_from_arrays
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .protocols import combine, win_credit
-from .store import JUDGMENTS, RunStore, read_judgments
+from .store import JUDGMENTS, RunStore
 from .types import Judgment, Winner
 
 Metrics = PairwiseMetrics | PointwiseMetrics
@@ -35,20 +37,25 @@ __all__ = ["HEADLINE_RESAMPLES", "Metrics", "applicable_policies", "by_example",
 
 
 @paused_gc
-def score_rows(rows: Iterable[Judgment], manifest: RunManifest) -> Metrics:
-    """The run's metrics: pointwise, or the pairwise report under the manifest's headline policy."""
+def score_rows(rows: Rows | Iterable[Judgment], manifest: RunManifest) -> Metrics:
+    """The run's metrics: pointwise, or the pairwise report under the manifest's headline policy
+    (from the columns' arrays when ``rows`` are :class:`judgekit.columns.JudgmentColumns`)."""
     if manifest.kind == "pointwise":
-        return pointwise_metrics(rows)
-    return pairwise_metrics(rows, headline_policy=manifest.protocol.headline_policy,
-                            category_order=manifest.protocol.category_order)
+        return pointwise_metrics(as_judgments(rows))
+    policy, order = manifest.protocol.headline_policy, manifest.protocol.category_order
+    if isinstance(rows, JudgmentColumns):
+        return pairwise_metrics_from_arrays(rows.pairwise_arrays(), headline_policy=policy, category_order=order)
+    return pairwise_metrics(rows, headline_policy=policy, category_order=order)
 
 
 @paused_gc
-def suite_report(rows: Iterable[Judgment], manifest: RunManifest) -> SuiteReport | None:
+def suite_report(rows: Rows | Iterable[Judgment], manifest: RunManifest) -> SuiteReport | None:
     """The suite's published aggregation, as the manifest records it (None for suites without one)."""
     spec = manifest.aggregation
     if spec is None:
         return None
+    if isinstance(rows, JudgmentColumns):
+        return aggregate_columns(spec.name, rows, spec.args)
     return aggregate(spec.name, rows, spec.args)
 
 
@@ -77,9 +84,9 @@ def score_run(run_dir: str | Path, write: bool = True) -> tuple[Metrics, SuiteRe
     """A stored run's metrics and suite report from its judgments (rewriting metrics.json when
     ``write``)."""
     manifest = require_manifest(run_dir)
-    rows = read_judgments(Path(run_dir) / JUDGMENTS)
-    metrics = score_rows(rows.values(), manifest)
-    report = suite_report(rows.values(), manifest)
+    rows = read_columns(Path(run_dir) / JUDGMENTS)
+    metrics = score_rows(rows, manifest)
+    report = suite_report(rows, manifest)
     if write:
         RunStore(run_dir).write_metrics(metrics_document(manifest, metrics, len(rows), report))
     return metrics, report
@@ -169,7 +176,7 @@ HEADLINE_RESAMPLES = 200  # the leaderboard's resamples of a published aggregati
 
 
 @paused_gc
-def headline_interval(rows: Sequence[Judgment], manifest: RunManifest,
+def headline_interval(rows: Rows, manifest: RunManifest,
                       n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0,
                       report: SuiteReport | None = None) -> Score | None:
     """The published aggregation's headline with a percentile-bootstrap interval: examples (all
@@ -186,16 +193,21 @@ def headline_interval(rows: Sequence[Judgment], manifest: RunManifest,
                                               "ci_level": DEFAULT_LEVEL if low is not None else None})
 
 
-def headline_replicates(rows: Sequence[Judgment], aggregation: str, args: Mapping[str, Any],
+def headline_replicates(rows: Rows, aggregation: str, args: Mapping[str, Any],
                         n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0) -> np.ndarray:
     """The aggregation's headline on each of ``n_resamples`` bootstrap resamples of the examples
     (NaN where it is undefined). Vectorised (:mod:`judgekit.headline_sums`: the headline as a
     function of per-example sums) for the aggregations that have such a form, which gives the
     replicates of :func:`headline_replicates_loop` from the same draws; the loop otherwise."""
-    builder = HEADLINE_SUMS.get(aggregation)
-    sums = builder(list(by_example(rows).values()), args) if builder is not None else None
+    column_builder = HEADLINE_SUMS_COLUMNS.get(aggregation) if isinstance(rows, JudgmentColumns) else None
+    if column_builder is not None:
+        assert isinstance(rows, JudgmentColumns)
+        sums = column_builder(rows, args)
+    else:
+        builder = HEADLINE_SUMS.get(aggregation)
+        sums = builder(list(by_example(as_judgments(rows)).values()), args) if builder is not None else None
     if sums is None:
-        return headline_replicates_loop(rows, aggregation, args, n_resamples, seed)
+        return headline_replicates_loop(as_judgments(rows), aggregation, args, n_resamples, seed)
     draws = rng_for(seed, "leaderboard", "headline")
     return np.asarray(sums.statistic(resampled_sums(sums.units, n_resamples, draws)), dtype=float)
 

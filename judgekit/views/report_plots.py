@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from ..aggregations import SuiteReport
+from ..columns import JudgmentColumns, read_columns
 from ..errors import ConfigError, JudgekitError, MissingDependencyError
 from ..manifest import RunManifest, require_manifest
 from ..metrics.interval import Score
 from ..metrics.pairwise import PairwiseMetrics
 from ..metrics.stats import wilson_interval
 from ..scoring import score_rows, suite_report, win_credit
-from ..store import JUDGMENTS, read_judgments
+from ..store import JUDGMENTS
 from ..types import Example, Judgment
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,16 @@ COLORS = ("#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a", "#e1
 class LoadedRun:
     run_dir: Path
     manifest: RunManifest
-    rows: list[Judgment]
+    table: JudgmentColumns
     metrics: Any
     report: SuiteReport | None
     examples: dict[str, Example] | None
+
+    @property
+    def rows(self) -> list[Judgment]:
+        """Every judgment as a record (read back from the file on first use: the views that work
+        from :attr:`table` never need them)."""
+        return self.table.judgments()
 
     @property
     def name(self) -> str:
@@ -55,11 +62,11 @@ class LoadedRun:
 
 def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
     manifest = require_manifest(run_dir)
-    rows = list(read_judgments(Path(run_dir) / JUDGMENTS).values())
-    if not rows:
+    table = read_columns(Path(run_dir) / JUDGMENTS)
+    if not len(table):
         raise ConfigError(f"{run_dir}: the run holds no judgments")
-    metrics = score_rows(rows, manifest)
-    return LoadedRun(Path(run_dir), manifest, rows, metrics, suite_report(rows, manifest),
+    metrics = score_rows(table, manifest)
+    return LoadedRun(Path(run_dir), manifest, table, metrics, suite_report(table, manifest),
                      _examples(manifest, data))
 
 
@@ -168,30 +175,33 @@ def plot_order_effects(runs: Sequence[LoadedRun]) -> str | None:
     return _svg(fig)
 
 
-def _length_points(rows: Sequence[Judgment], bins: int = 5) -> tuple[list[float], list[tuple[int, int]],
-                                                                    list[tuple[int, int]]]:
+def _length_points(t: JudgmentColumns, bins: int = 5) -> tuple[list[float], list[tuple[int, int]],
+                                                              list[tuple[int, int]]]:
     """Per quantile bin of the relative length difference |len_a - len_b| / (len_a + len_b): its
-    middle, (picks of the longer response, decisive verdicts), and the same for the gold labels."""
-    judged = [j for j in rows if j.status == "ok" and j.winner in ("A", "B") and j.len_a is not None
-              and j.len_b is not None and j.len_a != j.len_b]
-    if len(judged) < bins:
+    middle, (picks of the longer response, decisive verdicts), and the same for the gold labels;
+    over the decisive valid verdicts on pairs of known, unequal lengths (counted from the columns:
+    the plot draws one point per bin, whatever the size of the run)."""
+    judged = (t.ok & ((t.winner == 0) | (t.winner == 1)) & np.isfinite(t.len_a) & np.isfinite(t.len_b)
+              & (t.len_a != t.len_b))
+    if int(judged.sum()) < bins:
         return [], [], []
-    rel = np.array([abs(j.len_a - j.len_b) / (j.len_a + j.len_b) for j in judged])  # type: ignore[operator]
+    la, lb = t.len_a[judged], t.len_b[judged]
+    winner, label = t.winner[judged], t.label[judged]
+    rel = np.abs(la - lb) / (la + lb)
     edges = np.unique(np.quantile(rel, np.linspace(0, 1, bins + 1)))
     ids = np.clip(np.searchsorted(edges[1:-1], rel, side="right"), 0, len(edges) - 2)
+    longer_a = la > lb
+    picks_longer = (winner == 0) == longer_a
+    labelled = (label == 0) | (label == 1)
+    gold_longer = labelled & ((label == 0) == longer_a)
     mids, judge, gold = [], [], []
     for b in range(len(edges) - 1):
         m = ids == b
         if not m.any():
             continue
-        sel = [j for j, keep in zip(judged, m, strict=True) if keep]
-        longer_a = [j.len_a > j.len_b for j in sel]  # type: ignore[operator]
-        picks = sum((j.winner == "A") == la for j, la in zip(sel, longer_a, strict=True))
-        labelled = [(j, la) for j, la in zip(sel, longer_a, strict=True) if j.label in ("A", "B")]
-        g = sum((j.label == "A") == la for j, la in labelled)
         mids.append(float(np.median(rel[m])))
-        judge.append((int(picks), len(sel)))
-        gold.append((int(g), len(labelled)))
+        judge.append((int(picks_longer[m].sum()), int(m.sum())))
+        gold.append((int(gold_longer[m].sum()), int((labelled & m).sum())))
     return mids, judge, gold
 
 
@@ -202,7 +212,7 @@ def plot_length_bias(runs: Sequence[LoadedRun]) -> str | None:
     ax = fig.subplots()
     drawn = False
     for i, r in enumerate(runs):
-        mids, judge, gold = _length_points(r.rows)
+        mids, judge, gold = _length_points(r.table)
         if not mids:
             continue
         drawn = True
