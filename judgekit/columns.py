@@ -254,6 +254,24 @@ class ExampleIndex:
 
 
 _BLOCK = 1 << 24  # bytes read and decoded at once (whole lines)
+# pydantic's JSON parser refuses nesting deeper than about 200 levels, msgspec does not: a row whose
+# meta nests deeper than this is left to pydantic (the only field that nests)
+_DEEP = 64
+
+
+def _deep(obj: Any, limit: int = _DEEP) -> bool:
+    """Whether ``obj`` (decoded JSON) nests more than ``limit`` levels."""
+    level = [obj]
+    for _ in range(limit):
+        level = [v for x in level for v in (x.values() if isinstance(x, dict) else x if isinstance(x, list) else ())
+                 if isinstance(v, (dict, list))]
+        if not level:
+            return False
+    return True
+
+
+def _needs_pydantic(row: Any) -> bool:
+    return row.meta is not None and _deep(row.meta)
 
 
 def _line_rows(raw_lines: Iterable[bytes], path: Path, strict: bool, lineno: int, offset: int,
@@ -269,6 +287,8 @@ def _line_rows(raw_lines: Iterable[bytes], path: Path, strict: bool, lineno: int
             continue
         try:
             row: Any = decode(raw)
+            if row.meta is not None and _needs_pydantic(row):
+                raise ValueError("nested too deeply for msgspec to decide")
         except (msgspec.MsgspecError, ValueError, RecursionError):
             row = parse_line(raw)
             if isinstance(row, str):
@@ -311,7 +331,8 @@ def _blocks(path: Path, strict: bool) -> Iterator[tuple[list[Any], np.ndarray, n
                     rows = decode_lines(block)
                 except (msgspec.MsgspecError, ValueError, RecursionError):
                     rows = None
-                if rows is not None and len(rows) != nl.size:
+                if rows is not None and (len(rows) != nl.size or any(
+                        r.meta is not None and _needs_pydantic(r) for r in rows)):
                     rows = None
             if rows is not None:
                 yield rows, offset + starts, nl + 1 - starts
