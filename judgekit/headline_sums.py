@@ -71,7 +71,7 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _share(num: Sequence[float], den: Sequence[float]) -> HeadlineSums:
+def _share(num: Sequence[float] | np.ndarray, den: Sequence[float] | np.ndarray) -> HeadlineSums:
     """100 x sum(num) / sum(den): the headline of a :func:`aggregations.rate`."""
     units = np.column_stack([np.asarray(num, dtype=float), np.asarray(den, dtype=float)])
     return HeadlineSums(units.reshape(-1, 2), lambda s: 100.0 * _div(s[:, 0], s[:, 1]))

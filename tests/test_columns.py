@@ -25,7 +25,13 @@ from judgekit.errors import DataError
 from judgekit.importers import ImportOptions, import_run
 from judgekit.manifest import require_manifest
 from judgekit.metrics.pairwise import LABEL_CODE, W_CODE, pairwise_metrics, pairwise_metrics_from_arrays
-from judgekit.scoring import headline_interval, headline_replicates, metrics_document, score_rows, suite_report
+from judgekit.scoring import (
+    headline_interval,
+    headline_replicates,
+    metrics_document,
+    score_rows,
+    suite_report,
+)
 from judgekit.store import JUDGMENTS, read_judgments
 from judgekit.types import Judgment
 
