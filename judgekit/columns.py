@@ -18,6 +18,7 @@ the latest row of each request wins and rows keep the order of each request's fi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -77,9 +78,11 @@ STATUS_OK = {"ok": True, "error": False}
 _CHUNK = 1 << 16  # rows decoded before their columns are taken (bounds the structs held at once)
 
 
-def _floats(values: Iterable[float | None], n: int) -> np.ndarray:
+def _floats(values: list[float | None], n: int) -> np.ndarray:
     """None as NaN (as numpy converts it)."""
-    return np.array(list(values), dtype=float).reshape(n)
+    if values.count(None) == n:
+        return np.full(n, math.nan)
+    return np.array(values, dtype=float).reshape(n)
 
 
 class JudgmentColumns:
@@ -363,18 +366,31 @@ _TAKE = {
 }
 
 
+_CODED = attrgetter("order", "status", "shown_winner", "winner", "label")
+
+
+def _codes_of(key: tuple[str, str, str, str, str | None]) -> tuple[int, bool, int, int, int]:
+    order, status, shown, winner, label = key
+    return ORDER_CODE[order], STATUS_OK[status], W_CODE[shown], W_CODE[winner], LABEL_CODE[label]
+
+
 def _take_chunk(rows: list[Any], into: dict[str, list[Any]]) -> None:
     n = len(rows)
     for name, get in _TAKE.items():
         into[name].extend(map(get, rows))
-    into["order"].append(np.fromiter(map(ORDER_CODE.__getitem__, map(attrgetter("order"), rows)), np.int64, n))
+    # the five coded fields at once: each row's tuple of them, numbered by the few distinct tuples
+    keys = list(map(_CODED, rows))
+    distinct = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    table = np.asarray([_codes_of(k) for k in distinct], dtype=np.int64).reshape(-1, 5)
+    coded = table[np.fromiter(map(distinct.__getitem__, keys), np.int64, n)]
+    into["order"].append(coded[:, 0])
+    into["ok"].append(coded[:, 1].astype(bool))
+    into["shown"].append(coded[:, 2])
+    into["winner"].append(coded[:, 3])
+    into["label"].append(coded[:, 4])
     into["sample"].append(np.fromiter(map(attrgetter("sample"), rows), np.int64, n))
-    into["label"].append(np.fromiter(map(LABEL_CODE.__getitem__, map(attrgetter("label"), rows)), np.int64, n))
-    into["ok"].append(np.fromiter(map(STATUS_OK.__getitem__, map(attrgetter("status"), rows)), bool, n))
-    into["shown"].append(np.fromiter(map(W_CODE.__getitem__, map(attrgetter("shown_winner"), rows)), np.int64, n))
-    into["winner"].append(np.fromiter(map(W_CODE.__getitem__, map(attrgetter("winner"), rows)), np.int64, n))
     for name in ("p_a", "len_a", "len_b", "score", "gold_score"):
-        into[name].append(_floats(map(attrgetter(name), rows), n))
+        into[name].append(_floats(list(map(attrgetter(name), rows)), n))
 
 
 _ARRAYS = ("order", "sample", "label", "ok", "shown", "winner", "p_a", "len_a", "len_b", "score", "gold_score")
