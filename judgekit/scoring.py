@@ -19,7 +19,7 @@ from .bulk import paused_gc
 from .column_aggregations import aggregate_columns
 from .columns import JudgmentColumns, Rows, as_judgments, read_columns
 from .errors import ConfigError
-from .headline_sums import HEADLINE_SUMS, HEADLINE_SUMS_COLUMNS, resampled_sums
+from .headline_sums import HEADLINE_SUMS, HEADLINE_SUMS_COLUMNS, resampled_counts, resampled_sums
 from .manifest import RunManifest, require_manifest
 from .metrics.interval import Score
 from .metrics.pairwise import PairwiseMetrics, pairwise_metrics, pairwise_metrics_from_arrays
@@ -209,6 +209,8 @@ def headline_replicates(rows: Rows, aggregation: str, args: Mapping[str, Any],
     if sums is None:
         return headline_replicates_loop(as_judgments(rows), aggregation, args, n_resamples, seed)
     draws = rng_for(seed, "leaderboard", "headline")
+    if sums.by_counts:
+        return np.asarray(sums.statistic(resampled_counts(len(sums.units), n_resamples, draws)), dtype=float)
     return np.asarray(sums.statistic(resampled_sums(sums.units, n_resamples, draws)), dtype=float)
 
 
