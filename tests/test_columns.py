@@ -329,3 +329,107 @@ def test_rewardbench2_runs(tmp_path: Path) -> None:
         res = run(RunConfig(suite=suite, data=str(DATA), results_dir=str(tmp_path / suite),
                             judge=JudgeConfig(backend="mock", model="m", options={"responder": judge})))
         same_run_outputs(res.run_dir)
+
+
+# --------------------------------------------------------------------------- the report's views
+
+
+def _old_length_points(rows: list[Judgment], bins: int = 5) -> tuple[list[float], list[tuple[int, int]],
+                                                                    list[tuple[int, int]]]:
+    """report_plots._length_points before the columnar read (over Judgment records): the reference."""
+    judged = [j for j in rows if j.status == "ok" and j.winner in ("A", "B") and j.len_a is not None
+              and j.len_b is not None and j.len_a != j.len_b]
+    if len(judged) < bins:
+        return [], [], []
+    rel = np.array([abs(j.len_a - j.len_b) / (j.len_a + j.len_b) for j in judged])  # type: ignore[operator]
+    edges = np.unique(np.quantile(rel, np.linspace(0, 1, bins + 1)))
+    ids = np.clip(np.searchsorted(edges[1:-1], rel, side="right"), 0, len(edges) - 2)
+    mids, judge, gold = [], [], []
+    for b in range(len(edges) - 1):
+        m = ids == b
+        if not m.any():
+            continue
+        sel = [j for j, keep in zip(judged, m, strict=True) if keep]
+        longer_a = [j.len_a > j.len_b for j in sel]  # type: ignore[operator]
+        picks = sum((j.winner == "A") == la for j, la in zip(sel, longer_a, strict=True))
+        labelled = [(j, la) for j, la in zip(sel, longer_a, strict=True) if j.label in ("A", "B")]
+        g = sum((j.label == "A") == la for j, la in labelled)
+        mids.append(float(np.median(rel[m])))
+        judge.append((int(picks), len(sel)))
+        gold.append((int(g), len(labelled)))
+    return mids, judge, gold
+
+
+def _old_disagreements(rows: list[Judgment], policy: str, n: int, seed: int) -> list[tuple[str, list[Judgment], str]]:
+    import hashlib
+
+    from judgekit.scoring import by_example, combined_verdict
+
+    wrong = []
+    for ex_id, js in by_example(rows).items():
+        if js[0].label is None:
+            continue
+        verdict = combined_verdict(js, policy)
+        if verdict != js[0].label:
+            wrong.append((ex_id, js, verdict))
+    wrong.sort(key=lambda w: hashlib.sha256(f"{seed}:{w[0]}".encode()).hexdigest())
+    return wrong[:n]
+
+
+def _old_invalid_section(name: str, rows: list[Judgment], limit: int) -> str:
+    """report.invalid_section before the columnar read, for one run: the reference."""
+    from judgekit.views.report import _clip, _esc, _table
+
+    bad = sorted((j for j in rows if j.winner == "invalid" or j.status != "ok"),
+                 key=lambda j: (j.example_id, j.order, j.sample))
+    parts = [f"<h3>{_esc(name)}: {len(bad)} invalid or failed of {len(rows)}</h3>"]
+    if bad:
+        cells = [[_esc(j.example_id), _esc(j.order), _esc(j.status), _esc(j.reason or j.error or ""),
+                  f"<details><summary>{len(j.raw or '')} characters</summary><pre>{_esc(_clip(j.raw))}</pre></details>"
+                  if j.raw else '<span class="note">(no text)</span>'] for j in bad[:limit]]
+        parts.append(_table(["example", "order", "status", "reason", "raw judge output"], cells, 5))
+        if len(bad) > limit:
+            parts.append(f'<p class="note">{len(bad) - limit} more not shown.</p>')
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_report_views_from_columns_on_random_rows(tmp_path: Path, seed: int) -> None:
+    from judgekit.protocols import POLICIES
+    from judgekit.scoring import by_example, combined_verdict
+    from judgekit.views.report_plots import _length_points
+
+    path = _write(tmp_path / JUDGMENTS, _three_way_rows(seed, 300))
+    objects = list(read_judgments(path).values())
+    t = read_columns(path)
+    points = _length_points(t)
+    assert points == _old_length_points(objects) and points[0]
+    groups = list(by_example(objects).values())
+    for policy in POLICIES:
+        assert t.examples().combined(t.verdict, policy).tolist() == [combined_verdict(js, policy) for js in groups]
+
+
+def test_report_views_on_stored_runs(shared_data: Path, tmp_path: Path) -> None:
+    """Length-bias points, the invalid verdicts listed and the sampled disagreements of real runs
+    (JudgeBench joined with its data, so with lengths; PandaLM) equal the record-based views."""
+    from judgekit.views.report import disagreements, invalid_section
+    from judgekit.views.report_plots import _length_points, load_run
+
+    run_dirs = [import_run("judgebench", [str(p)], ImportOptions(data=str(shared_data), split="gpt",
+                                                                results_dir=str(tmp_path / f"j{k}")))
+                for k, p in enumerate(output_files(shared_data)) if "claude" not in p.name.lower()][:3]
+    run_dirs.append(import_run("pandalm", [str(shared_data / "pandalm" / "gpt-3.5-turbo-testset-v1.json")],
+                               ImportOptions(data=str(shared_data), results_dir=str(tmp_path / "p"))))
+    n_bad = 0
+    for run_dir in run_dirs:
+        r = load_run(run_dir)
+        objects = list(read_judgments(run_dir / JUDGMENTS).values())
+        n_bad += sum(j.winner == "invalid" or j.status != "ok" for j in objects)
+        assert _length_points(r.table) == _old_length_points(objects)
+        assert invalid_section([r], 7) == _old_invalid_section(r.name, objects, 7)
+        for seed in (0, 1):
+            got = disagreements(r, 20, seed)
+            want = _old_disagreements(objects, r.manifest.protocol.headline_policy, 20, seed)
+            assert [(e, js, v) for e, js, v in got] == want
+        assert want  # some disagreement to compare
+    assert n_bad > 7  # invalid verdicts to list, more than the limit

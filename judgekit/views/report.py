@@ -181,10 +181,11 @@ def disagreement_section(runs: Sequence[LoadedRun], n: int, seed: int) -> str:
         sample = disagreements(r, n, seed)
         if r.pairwise is None or not sample:
             continue
+        examples = r.examples([ex_id for ex_id, _, _ in sample])
         policy = r.manifest.protocol.headline_policy
         parts.append(f"<h3>{_esc(r.name)}: {len(sample)} sampled disagreements ({_esc(policy)} policy)</h3>")
         for ex_id, js, verdict in sample:
-            ex = (r.examples or {}).get(ex_id)
+            ex = examples.get(ex_id)
             orders = ", ".join(f"{j.order}: {j.winner}" for j in js)
             head = (f"<b>{_esc(ex_id)}</b> {_esc(js[0].category or '')}: gold <b>{_esc(js[0].label)}</b>, "
                     f"judge {_esc(verdict)} ({_esc(orders)})")

@@ -7,7 +7,7 @@ import base64
 import io
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,15 @@ class LoadedRun:
     table: JudgmentColumns
     metrics: Any
     report: SuiteReport | None
-    examples: dict[str, Example] | None
+    data: str | None = None  # the data folder the examples are read from (None: the run's own --data)
+
+    def examples(self, ids: Collection[str]) -> dict[str, Example]:
+        """The examples (prompts and responses) with these ids, where the data can be read locally;
+        read only when asked for (the report asks for its sample of disagreements, if it has one),
+        and only those kept."""
+        if not ids:
+            return {}
+        return _examples(self.manifest, self.data, set(ids)) or {}
 
     @property
     def rows(self) -> list[Judgment]:
@@ -66,11 +74,10 @@ def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
     if not len(table):
         raise ConfigError(f"{run_dir}: the run holds no judgments")
     metrics = score_rows(table, manifest)
-    return LoadedRun(Path(run_dir), manifest, table, metrics, suite_report(table, manifest),
-                     _examples(manifest, data))
+    return LoadedRun(Path(run_dir), manifest, table, metrics, suite_report(table, manifest), data)
 
 
-def _examples(manifest: RunManifest, data: str | None) -> dict[str, Example] | None:
+def _examples(manifest: RunManifest, data: str | None, ids: set[str]) -> dict[str, Example] | None:
     """The run's examples (prompts and responses) where the data can be read locally."""
     from ..adapters import load_examples
     from ..suites import load_suite
@@ -84,7 +91,7 @@ def _examples(manifest: RunManifest, data: str | None) -> dict[str, Example] | N
     except (JudgekitError, OSError) as exc:
         log.warning("cannot show the examples of %s: %s", manifest.run_id, exc)
         return None
-    return {ex.id: ex for ex in loaded.examples}
+    return {ex.id: ex for ex in loaded.examples if ex.id in ids}
 
 
 # --------------------------------------------------------------------------- plots
