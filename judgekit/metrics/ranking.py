@@ -38,12 +38,13 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy import optimize, sparse, special, stats
+from scipy import optimize, sparse, special
 
 from ..errors import DataError
 from ..types import Frozen
+from .correlation import kendall_tau, kendall_tau_rows, spearman_rho, spearman_rows
 from .interval import Score
-from .pointwise import kendall_tau, spearman_rho
+from .logistic import logistic_regression, logistic_regression_batch
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
@@ -54,7 +55,6 @@ from .stats import (
     compress_rows,
     factorize,
     finite_or_none,
-    logistic_regression,
     map_resample_chunks,
     percentile_interval,
     ratio,
@@ -472,28 +472,8 @@ def rank_agreement(judge: Mapping[str, float], gold: Mapping[str, float]) -> Ran
                          spearman=Score(value=finite_or_none(spearman_rho(x, g)), n=len(common)))
 
 
-def kendall_tau_batch(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Kendall's tau-b of each row of X (B x S) with y (S), by the O(S^2) sign matrix."""
-    X = np.atleast_2d(np.asarray(X, dtype=float))
-    y = np.asarray(y, dtype=float)
-    iu, ju = np.triu_indices(y.size, 1)
-    sy = np.sign(y[iu] - y[ju])
-    sx = np.sign(X[:, iu] - X[:, ju])
-    num = (sx * sy).sum(axis=1)
-    den = np.sqrt((sx != 0).sum(axis=1) * float((sy != 0).sum()))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-
-
-def spearman_batch(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    X = np.atleast_2d(np.asarray(X, dtype=float))
-    rx = stats.rankdata(X, axis=1)
-    ry = stats.rankdata(np.asarray(y, dtype=float))
-    rx = rx - rx.mean(axis=1, keepdims=True)
-    ry = ry - ry.mean()
-    den = np.sqrt((rx**2).sum(axis=1) * float(ry @ ry))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, (rx @ ry) / np.where(den > 0, den, 1), np.nan)
+kendall_tau_batch = kendall_tau_rows  # the names this module has always offered
+spearman_batch = spearman_rows
 
 
 def rank_agreement_from_samples(point: np.ndarray, samples: np.ndarray | None, systems: Sequence[str],
@@ -638,22 +618,6 @@ class LengthControlled(Frozen):
     n_dropped: int
 
 
-def _logistic_batch(X: np.ndarray, y: np.ndarray, W: np.ndarray, beta0: np.ndarray, iters: int = 30) -> np.ndarray:
-    """Weighted logistic regressions sharing X and y, one per row of weights W (B x n)."""
-    beta = np.array(np.broadcast_to(beta0, (W.shape[0], X.shape[1])))
-    for _ in range(iters):
-        mu = special.expit(beta @ X.T)
-        g = (W * (y - mu)) @ X
-        v = W * mu * (1 - mu)
-        H = np.einsum("bn,ni,nj->bij", v, X, X) + 1e-10 * np.eye(X.shape[1])
-        step = np.linalg.solve(H, g[..., None])[..., 0]
-        step = np.clip(step, -5, 5)
-        beta += step
-        if float(np.max(np.abs(step))) < 1e-10:
-            break
-    return beta
-
-
 def length_controlled_win_rate(preference: Floats, len_model: Floats, len_baseline: Floats, *,
                                covariates: np.ndarray | None = None, n_resamples: int = DEFAULT_RESAMPLES,
                                seed: int = DEFAULT_SEED, level: float = DEFAULT_LEVEL) -> LengthControlled:
@@ -694,7 +658,7 @@ def length_controlled_win_rate(preference: Floats, len_model: Floats, len_baseli
     if n_resamples:
         rng = np.random.default_rng(seed)
         W = rng.multinomial(n, np.full(n, 1.0 / n), size=n_resamples).astype(float)
-        betas = _logistic_batch(X, p, W, fit.coef)
+        betas = logistic_regression_batch(X, p, W, fit.coef)
         lc_s = (special.expit(betas @ X0.T) * W).sum(axis=1) / n * 100
         wr_s = (W @ p) / n * 100
         lc_lo, lc_hi = percentile_interval(lc_s, level)

@@ -18,6 +18,7 @@ from ..aggregations import SuiteReport
 from ..columns import JudgmentColumns, read_columns
 from ..errors import ConfigError, JudgekitError, MissingDependencyError
 from ..manifest import RunManifest, require_manifest
+from ..metrics.bias import longer_choices
 from ..metrics.interval import Score
 from ..metrics.pairwise import PairwiseMetrics
 from ..metrics.stats import wilson_interval
@@ -185,30 +186,27 @@ def plot_order_effects(runs: Sequence[LoadedRun]) -> str | None:
 def _length_points(t: JudgmentColumns, bins: int = 5) -> tuple[list[float], list[tuple[int, int]],
                                                               list[tuple[int, int]]]:
     """Per quantile bin of the relative length difference |len_a - len_b| / (len_a + len_b): its
-    middle, (picks of the longer response, decisive verdicts), and the same for the gold labels;
-    over the decisive valid verdicts on pairs of known, unequal lengths (counted from the columns:
-    the plot draws one point per bin, whatever the size of the run)."""
-    judged = (t.ok & ((t.winner == 0) | (t.winner == 1)) & np.isfinite(t.len_a) & np.isfinite(t.len_b)
-              & (t.len_a != t.len_b))
+    middle, (picks of the longer response, decisive verdicts), and the same for the gold labels
+    (counted from the columns: the plot draws one point per bin, whatever the size of the run)."""
+    ok = t.ok & np.isfinite(t.len_a) & np.isfinite(t.len_b)
+    la, lb = t.len_a[ok], t.len_b[ok]
+    winner, label = t.winner[ok], t.label[ok]
+    picks, judged = longer_choices(winner == 0, (winner == 0) | (winner == 1), la, lb)
+    g_picks, g_counts = longer_choices(label == 0, (label == 0) | (label == 1), la, lb)
     if int(judged.sum()) < bins:
         return [], [], []
-    la, lb = t.len_a[judged], t.len_b[judged]
-    winner, label = t.winner[judged], t.label[judged]
+    la, lb, picks, g_picks, g_counts = la[judged], lb[judged], picks[judged], g_picks[judged], g_counts[judged]
     rel = np.abs(la - lb) / (la + lb)
     edges = np.unique(np.quantile(rel, np.linspace(0, 1, bins + 1)))
     ids = np.clip(np.searchsorted(edges[1:-1], rel, side="right"), 0, len(edges) - 2)
-    longer_a = la > lb
-    picks_longer = (winner == 0) == longer_a
-    labelled = (label == 0) | (label == 1)
-    gold_longer = labelled & ((label == 0) == longer_a)
     mids, judge, gold = [], [], []
     for b in range(len(edges) - 1):
         m = ids == b
         if not m.any():
             continue
         mids.append(float(np.median(rel[m])))
-        judge.append((int(picks_longer[m].sum()), int(m.sum())))
-        gold.append((int(gold_longer[m].sum()), int((labelled & m).sum())))
+        judge.append((int(picks[m].sum()), int(m.sum())))
+        gold.append((int(g_picks[m].sum()), int(g_counts[m].sum())))
     return mids, judge, gold
 
 
