@@ -117,6 +117,19 @@ class JudgmentColumns:
     def __len__(self) -> int:
         return len(self.request_id)
 
+    @classmethod
+    def from_judgments(cls, rows: Iterable[Judgment]) -> JudgmentColumns:
+        """Columns of records already in memory (no file: :meth:`rows_at` gives the records)."""
+        records = list(rows)
+        cols: dict[str, list[Any]] = {name: [] for name in (*_TAKE, *_ARRAYS)}
+        if records:
+            _take_chunk(records, cols)
+        out = _assemble(cols)
+        zeros = np.zeros(len(records), dtype=np.int64)
+        t = cls(None, out, zeros, zeros)
+        t._rows = records
+        return t
+
     @property
     def n_failed(self) -> int:
         return int((~self.ok).sum())
@@ -136,6 +149,8 @@ class JudgmentColumns:
     def rows_at(self, indices: Sequence[int] | np.ndarray) -> list[Judgment]:
         """The rows at ``indices`` as :class:`Judgment` records, read back from their lines."""
         idx = np.asarray(indices, dtype=np.int64)
+        if self.path is None and self._rows is not None:  # columns of records in memory
+            return [self._rows[i] for i in idx.tolist()]
         if self.path is None or idx.size == 0:
             return []
         out: list[Judgment | None] = [None] * idx.size
@@ -396,6 +411,17 @@ def _take_chunk(rows: list[Any], into: dict[str, list[Any]]) -> None:
 _ARRAYS = ("order", "sample", "label", "ok", "shown", "winner", "p_a", "len_a", "len_b", "score", "gold_score")
 
 
+def _assemble(cols: dict[str, list[Any]]) -> dict[str, Any]:
+    """The chunks' columns joined: lists for the ids, arrays for the rest."""
+    out: dict[str, Any] = {name: cols[name] for name in _TAKE}
+    for name in _ARRAYS:
+        parts = cols[name]
+        out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=bool if name == "ok" else
+                                                                     float if name in ("p_a", "len_a", "len_b", "score",
+                                                                                       "gold_score") else np.int64)
+    return out
+
+
 @paused_gc
 def read_columns(path: Path, *, strict: bool = False) -> JudgmentColumns:
     """judgments.jsonl as :class:`JudgmentColumns`: the rows :func:`judgekit.store.read_judgments`
@@ -411,12 +437,7 @@ def read_columns(path: Path, *, strict: bool = False) -> JudgmentColumns:
             offsets.append(offs)
             lengths.append(lens)
             del rows
-    out: dict[str, Any] = {name: cols[name] for name in _TAKE}
-    for name in _ARRAYS:
-        parts = cols[name]
-        out[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=bool if name == "ok" else
-                                                                     float if name in ("p_a", "len_a", "len_b", "score",
-                                                                                       "gold_score") else np.int64)
+    out = _assemble(cols)
     off = np.concatenate(offsets) if offsets else np.zeros(0, dtype=np.int64)
     lens = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
     # the latest row of each request wins, in the order of the request's first row (a dict's order)

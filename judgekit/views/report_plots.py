@@ -183,11 +183,12 @@ def plot_order_effects(runs: Sequence[LoadedRun]) -> str | None:
     return _svg(fig)
 
 
-def _length_points(t: JudgmentColumns, bins: int = 5) -> tuple[list[float], list[tuple[int, int]],
-                                                              list[tuple[int, int]]]:
+def _length_points(rows: JudgmentColumns | Sequence[Judgment], bins: int = 5
+                   ) -> tuple[list[float], list[tuple[int, int]], list[tuple[int, int]]]:
     """Per quantile bin of the relative length difference |len_a - len_b| / (len_a + len_b): its
     middle, (picks of the longer response, decisive verdicts), and the same for the gold labels
     (counted from the columns: the plot draws one point per bin, whatever the size of the run)."""
+    t = rows if isinstance(rows, JudgmentColumns) else JudgmentColumns.from_judgments(rows)
     ok = t.ok & np.isfinite(t.len_a) & np.isfinite(t.len_b)
     la, lb = t.len_a[ok], t.len_b[ok]
     winner, label = t.winner[ok], t.label[ok]
