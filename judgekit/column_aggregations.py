@@ -19,7 +19,7 @@ from .aggregations import STRICT_TITLE, ReportTable, SuiteReport, aggregate, mac
 from .columns import JudgmentColumns
 from .metrics.agreement import cohen_kappa
 from .metrics.interval import Score
-from .metrics.pairwise import INVALID, TIE, WINNERS
+from .metrics.pairwise_arrays import INVALID, TIE, WINNERS
 
 ColumnAggregation = Callable[[JudgmentColumns, Mapping[str, Any]], SuiteReport]
 COLUMN_AGGREGATIONS: dict[str, ColumnAggregation] = {}

@@ -29,7 +29,7 @@ import numpy as np
 
 from .bulk import paused_gc
 from .errors import DataError
-from .metrics.pairwise import LABEL_CODE, W_CODE, WINNERS, PairwiseArrays
+from .metrics.pairwise_arrays import LABEL_CODE, W_CODE, WINNERS, PairwiseArrays
 from .protocols import combine
 from .store import bad_line_error, log, parse_line
 from .types import Judgment

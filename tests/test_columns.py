@@ -24,7 +24,8 @@ from judgekit.columns import JudgmentColumns, _Row, read_columns
 from judgekit.errors import DataError
 from judgekit.importers import ImportOptions, import_run
 from judgekit.manifest import require_manifest
-from judgekit.metrics.pairwise import LABEL_CODE, W_CODE, pairwise_metrics, pairwise_metrics_from_arrays
+from judgekit.metrics.pairwise import pairwise_metrics, pairwise_metrics_from_arrays
+from judgekit.metrics.pairwise_arrays import LABEL_CODE, W_CODE
 from judgekit.scoring import (
     headline_interval,
     headline_replicates,

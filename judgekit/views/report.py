@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..metrics.interval import Score
-from ..metrics.pairwise import INVALID
+from ..metrics.pairwise_arrays import INVALID
 from ..scoring import applicable_policies, headline
 from ..types import Frozen, Judgment, PairExample
 from .format import html_with_ci as _fmt
