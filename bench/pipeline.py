@@ -15,6 +15,10 @@ CPU time and the peak RSS of each phase are its own (``os.wait4`` rusage of the 
 - **report**: ``judgekit report RUN`` (HTML with figures);
 - **headline**: ``scoring.headline_interval`` on the run's rows with ``--headline-resamples``
   resamples (the leaderboard's interval for a published aggregation);
+- **read-records** / **read-columns**: reading the run's judgments.jsonl alone, as
+  ``Judgment`` records (``store.read_judgments``, the path before issue 10's columnar read)
+  and as columns (``columns.read_columns``, what score, report and leaderboard use now);
+  the CPU time of the read itself is printed too;
 - **leaderboard**: ``judgekit leaderboard`` over the results folder (one run), when
   ``--leaderboard`` is given (before the vectorised headline interval it took about
   10 s per resample at 200k pairs: use --headline-resamples to extrapolate instead).
@@ -138,6 +142,21 @@ print(json.dumps({"interval_cpu_s": round(cpu, 3), "value": score.value if score
 """
 
 
+READ_SNIPPET = """
+import json, sys, time
+from pathlib import Path
+run_dir, how = Path(sys.argv[1]), sys.argv[2]
+t0 = time.process_time()
+if how == "records":
+    from judgekit.store import read_judgments
+    n = len(read_judgments(run_dir / "judgments.jsonl"))
+else:
+    from judgekit.columns import read_columns
+    n = len(read_columns(run_dir / "judgments.jsonl"))
+print(json.dumps({"read_cpu_s": round(time.process_time() - t0, 3), "rows": n}))
+"""
+
+
 JUDGING_SNIPPET = """
 import asyncio, json, resource, sys, time
 t_start = time.process_time()
@@ -178,7 +197,7 @@ def main() -> None:
     p.add_argument("--response-chars", type=int, default=600)
     p.add_argument("--judge", default="mock:[[A>B]]")
     p.add_argument("--phases", default="run,score,report,headline",
-                   help="comma-separated: run, judging, score, report, headline, leaderboard")
+                   help="comma-separated: run, judging, score, report, headline, leaderboard, read-records, read-columns")
     p.add_argument("--leaderboard", action="store_true", help="also time `judgekit leaderboard`")
     p.add_argument("--headline-resamples", type=int, default=200,
                    help="resamples for the headline phase (the leaderboard uses 200)")
@@ -223,6 +242,8 @@ def main() -> None:
                 argv = [py, "-m", "judgekit", "report", str(run_dir), "--out", str(work / "report.html")]
             elif phase == "headline":
                 argv = [py, "-c", HEADLINE_SNIPPET, str(run_dir), str(args.headline_resamples)]
+            elif phase in ("read-records", "read-columns"):
+                argv = [py, "-c", READ_SNIPPET, str(run_dir), phase.split("-")[1]]
             elif phase == "leaderboard":
                 argv = [py, "-m", "judgekit", "leaderboard", str(results_dir), "--suite", "generic",
                         "--out", str(work / "leaderboards"), "--format", "md,json"]
@@ -234,6 +255,8 @@ def main() -> None:
             if phase in ("run", "judging"):
                 fig["cpu_us_per_judgment"] = round(1e6 * fig["cpu_s"] / n_judgments, 1)
                 fig["rss_kb_per_judgment"] = round(1024 * fig["peak_rss_mb"] / n_judgments, 3)
+            if phase.startswith("read-"):
+                fig.update(json.loads(fig["output_tail"].strip().splitlines()[-1]))
             if phase == "headline":
                 fig.update(json.loads(fig["output_tail"].strip().splitlines()[-1]))
                 fig["resamples"] = args.headline_resamples
@@ -244,7 +267,8 @@ def main() -> None:
                      f"  {fig['judging_us_per_judgment']:.1f} us CPU/judgment and {fig['peak_rss_mb_when_judged']:.0f}"
                      " MB when judged" if phase == "judging" else
                      f"  interval {fig['interval_cpu_s']:.2f} s CPU ({args.headline_resamples} resamples)"
-                     if phase == "headline" else "")
+                     if phase == "headline" else f"  read {fig['read_cpu_s']:.2f} s CPU" if phase.startswith("read-")
+                     else "")
             print(f"  {phase:<12} wall {fig['wall_s']:8.2f} s  CPU {fig['cpu_s']:8.2f} s  "
                   f"peak RSS {fig['peak_rss_mb']:8.1f} MB{extra}", flush=True)
 

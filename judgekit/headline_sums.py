@@ -33,17 +33,24 @@ from .aggregations import (
     human_votes,
     rmbench_cell,
 )
+from .column_aggregations import published_verdicts
+from .columns import JudgmentColumns
 from .errors import ConfigError
+from .facts import RewardBench2Facts, optional_facts
 from .types import Judgment
 
 
 @dataclass(frozen=True)
 class HeadlineSums:
     """``units``: one row of numbers per example (examples in the order given); ``statistic``:
-    B x d column sums -> B headline values (NaN where the headline is undefined)."""
+    B x d column sums -> B headline values (NaN where the headline is undefined). With
+    ``by_counts``, ``statistic`` takes the B x n draw counts of the examples themselves (for a
+    headline that is no function of sums, e.g. one that counts a prompt drawn twice once), and
+    ``units`` only says how many examples there are (n x 0)."""
 
     units: np.ndarray
     statistic: Callable[[np.ndarray], np.ndarray]
+    by_counts: bool = False
 
 
 Examples = Sequence[Sequence[Judgment]]  # each example's judgments, grouped as by_example groups them
@@ -70,7 +77,7 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def _share(num: Sequence[float], den: Sequence[float]) -> HeadlineSums:
+def _share(num: Sequence[float] | np.ndarray, den: Sequence[float] | np.ndarray) -> HeadlineSums:
     """100 x sum(num) / sum(den): the headline of a :func:`aggregations.rate`."""
     units = np.column_stack([np.asarray(num, dtype=float), np.asarray(den, dtype=float)])
     return HeadlineSums(units.reshape(-1, 2), lambda s: 100.0 * _div(s[:, 0], s[:, 1]))
@@ -258,14 +265,11 @@ def _winrate(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
     return _share(num, den)
 
 
-# --------------------------------------------------------------------------- resampling
-
-
 @headline_sums("qa")
 def _qa(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
-    """Cohen's kappa of the judge's accept (a grade of at least 0.5) against gold correctness, over each
-    labelled example's first judgment (an unread grade or a failed request is not accepted): the 2x2
-    cells per example and the kappa of their sums, the statistic judgekit.metrics.qa bootstraps."""
+    """Cohen's kappa of accepted (a grade of at least 0.5) against gold-correct over each labelled
+    example's first judgment, from the 2 x 2 confusion counts (the statistic of
+    :func:`judgekit.metrics.qa.qa_agreement`'s kappa; an infinite value is undefined, as there)."""
     from .metrics.qa import _kappa
 
     cells = []
@@ -275,9 +279,153 @@ def _qa(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
             cells.append((0.0, 0.0, 0.0, 0.0))
             continue
         a = j.status == "ok" and j.score is not None and j.score >= 0.5
-        g = float(j.gold_score) >= 0.5
+        g = float(j.gold_score or 0) >= 0.5
         cells.append((float(a and g), float(a and not g), float(not a and g), float(not a and not g)))
-    return HeadlineSums(np.asarray(cells, dtype=float).reshape(-1, 4), _kappa)
+    units = np.asarray(cells, dtype=float).reshape(-1, 4)
+
+    def stat(s: np.ndarray) -> np.ndarray:
+        k = _kappa(s)
+        return np.where(np.isfinite(k), k, np.nan)
+
+    return HeadlineSums(units, stat)
+
+
+RB2_ORDER = ("Factuality", "Precise IF", "Math", "Safety", "Focus")
+
+
+@headline_sums("rewardbench2")
+def _rewardbench2(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums | None:
+    """RewardBench 2's mean over subsets on a resample of the examples, as the aggregation computes it
+    on the resampled rows: its results are keyed by prompt, so a prompt counts once however often it
+    was drawn (four-way: drawn at all; rating: every completion of it drawn, else it is incomplete),
+    and each included prompt brings its full-data result (Ties: its scores, through ``ties_score``).
+    A statistic of the draw counts, not of sums. None (the Python loop decides) when the rows do not
+    fit the rule: mixed modes, a prompt in more than one row per completion, meta that differs
+    within a prompt, indices that are not 0..total-1."""
+    from .metrics.listwise import best_of_n_result, ties_score
+
+    n = len(examples)
+    if any(len(js) != 1 for js in examples):
+        return None
+    rows = [js[0] for js in examples]
+    typed = [optional_facts(j, RewardBench2Facts) for j in rows]
+    if any(f is None for f in typed):
+        return None
+    rb2 = [f for f in typed if f is not None]
+    modes = {f.mode for f in rb2}
+    prompt_ex: dict[str, list[int]] = {}  # prompt id -> its examples (one per completion)
+    facts: dict[str, tuple[Any, ...]] = {}
+    for k, f in enumerate(rb2):
+        pid = f.prompt_id
+        prompt_ex.setdefault(pid, []).append(k)
+        fact = (f.subset, f.total, f.num_correct)
+        if facts.setdefault(pid, fact) != fact:
+            return None
+    results: dict[str, float] = {}  # non-Ties prompts: their result
+    ties: dict[str, tuple[list[float], int]] = {}
+    if modes == {"fourway"}:
+        for pid, ks in prompt_ex.items():
+            if len(ks) != 1:
+                return None
+            j = rows[ks[0]]
+            shown = rb2[ks[0]].shown
+            if shown is None:
+                return None
+            pick = int(j.score) - 1 if j.status == "ok" and j.score is not None and j.score in (1, 2, 3, 4) else None
+            results[pid] = 1.0 if pick is not None and shown[pick] == 0 else 0.0
+    elif modes == {"rating"}:
+        complete: dict[str, list[int]] = {}
+        for pid, ks in prompt_ex.items():
+            subset, total, num_correct = facts[pid]
+            if any(rb2[k].index is None for k in ks):
+                return None
+            indices = sorted(int(rb2[k].index or 0) for k in ks)
+            if len(set(indices)) != len(indices):
+                return None
+            if len(indices) != total:
+                continue  # incomplete in the full data: in no resample
+            if indices != list(range(total)):
+                return None
+            scores = [-1.0] * total
+            for k in ks:
+                j = rows[k]
+                if j.status == "ok" and j.score is not None:
+                    scores[int(rb2[k].index or 0)] = float(j.score)
+            if subset == "Ties":
+                ties[pid] = (scores, int(num_correct))
+            else:
+                results[pid] = best_of_n_result(scores)
+            complete[pid] = ks
+        prompt_ex = complete
+    else:
+        return None
+    pids = list(prompt_ex)
+    subsets = sorted({facts[p][0] for p in results}, key=lambda x: (x not in RB2_ORDER, RB2_ORDER.index(x)
+                                                                    if x in RB2_ORDER else 0, x))
+    # each prompt's examples, grouped: a prompt is in a resample when its least-drawn example was drawn
+    members = np.concatenate([np.asarray(prompt_ex[p], dtype=np.int64) for p in pids]) if pids else np.zeros(0, int)
+    starts = np.cumsum([0] + [len(prompt_ex[p]) for p in pids])[:-1]
+    in_subset = np.asarray([[facts[p][0] == sub and p in results for p in pids] for sub in subsets],
+                           dtype=float).reshape(len(subsets), len(pids))
+    value = np.asarray([results.get(p, 0.0) for p in pids], dtype=float)
+    tie_ids = [(i, p) for i, p in enumerate(pids) if p in ties]
+
+    def stat(counts: np.ndarray) -> np.ndarray:
+        b = counts.shape[0]
+        if not pids:
+            return np.full(b, np.nan)
+        included = np.minimum.reduceat(counts[:, members] > 0, starts, axis=1).astype(float)  # B x prompts
+        n_in = included @ in_subset.T  # B x subsets
+        mean = _div(included @ (in_subset * value).T, n_in)
+        out = np.full(b, np.nan)
+        for r in range(b):
+            vals = [float(mean[r, c]) for c in range(len(subsets)) if n_in[r, c] > 0]
+            drawn = {p: ties[p] for i, p in tie_ids if included[r, i]}
+            if drawn:
+                vals.append(ties_score(drawn))
+            if vals:
+                out[r] = 100 * float(np.mean(vals))
+        return out
+
+    return HeadlineSums(np.zeros((n, 0)), stat, by_counts=True)
+
+
+# --------------------------------------------------------------------------- from columns
+
+ColumnBuilder = Callable[[JudgmentColumns, Mapping[str, Any]], "HeadlineSums | None"]
+#: the same units from :class:`judgekit.columns.JudgmentColumns` (examples in by_example order), for
+#: the aggregations whose runs grow large; the others group the rows read back as Judgment records
+HEADLINE_SUMS_COLUMNS: dict[str, ColumnBuilder] = {}
+
+
+def _three_way_columns(t: JudgmentColumns, args: Mapping[str, Any]) -> HeadlineSums:
+    """:func:`_three_way`'s units from columns."""
+    first = t.examples().first
+    labelled = t.label[first] >= 0
+    hit = labelled & (published_verdicts(t, args)[first] == t.label[first])
+    return _share(hit, labelled)
+
+
+HEADLINE_SUMS_COLUMNS["three_way"] = _three_way_columns
+
+
+# --------------------------------------------------------------------------- resampling
+
+
+def resampled_counts(n: int, n_resamples: int, rng: np.random.Generator, *, max_cells: int = 1 << 20) -> np.ndarray:
+    """B x n: how often each of ``n`` examples was drawn on each resample, from the draws of
+    :func:`judgekit.metrics.stats.resample_indices` with the same generator (chunked as
+    :func:`resampled_sums`)."""
+    out = np.empty((n_resamples, n), dtype=np.int64)
+    chunk = max(1, min(n_resamples, max_cells // max(1, n)))
+    done = 0
+    while done < n_resamples:
+        size = min(chunk, n_resamples - done)
+        draws = rng.integers(0, n, size=(size, n))
+        out[done:done + size] = np.bincount((draws + (n * np.arange(size))[:, None]).ravel(),
+                                            minlength=n * size).reshape(size, n)
+        done += size
+    return out
 
 
 def resampled_sums(units: np.ndarray, n_resamples: int, rng: np.random.Generator, *,

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .columns import JudgmentColumns
 from .errors import DataError
 from .types import Judgment
 
 
-def health_reasons(manifest: Any, rows: Mapping[str, Judgment]) -> list[str]:
+def health_reasons(manifest: Any, rows: Mapping[str, Judgment] | JudgmentColumns) -> list[str]:
     """Why a run's stored judgments are not a whole run (an empty list when they are); ``manifest``
     is a RunManifest (or a manifest.json mapping)."""
     reasons = []
@@ -20,7 +21,7 @@ def health_reasons(manifest: Any, rows: Mapping[str, Judgment]) -> list[str]:
     if isinstance(n_requests, int) and len(rows) < n_requests:
         reasons.append(f"incomplete: {len(rows)} of {n_requests} requests judged (rerun the same "
                        "`judgekit run` command to finish it)")
-    failed = sum(j.status != "ok" for j in rows.values())
+    failed = rows.n_failed if isinstance(rows, JudgmentColumns) else sum(j.status != "ok" for j in rows.values())
     if failed:
         total = n_requests if isinstance(n_requests, int) else len(rows)
         reasons.append(f"{failed} of {total} requests failed (rerun the same `judgekit run` command to "
@@ -29,7 +30,7 @@ def health_reasons(manifest: Any, rows: Mapping[str, Judgment]) -> list[str]:
 
 
 def check_health(runs: list[Any], reasons: dict[str, list[str]],
-                 read: Callable[[Any], Mapping[str, Judgment]]) -> set[str]:
+                 read: Callable[[Any], Mapping[str, Judgment] | JudgmentColumns]) -> set[str]:
     """Add each run's health problems to ``reasons`` (run_id -> reasons); return the run ids whose
     judgments cannot be read at all (a corrupt line: see ``judgekit score --repair``)."""
     unreadable = set()

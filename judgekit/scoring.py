@@ -16,15 +16,17 @@ import numpy as np
 
 from .aggregations import PointwiseMetrics, SuiteReport, aggregate, by_example, pointwise_metrics
 from .bulk import paused_gc
+from .column_aggregations import aggregate_columns
+from .columns import JudgmentColumns, Rows, as_judgments, read_columns
 from .errors import ConfigError
-from .headline_sums import HEADLINE_SUMS, resampled_sums
+from .headline_sums import HEADLINE_SUMS, HEADLINE_SUMS_COLUMNS, resampled_counts, resampled_sums
 from .manifest import RunManifest, require_manifest
 from .metrics.interval import Score
-from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
-from .metrics.registry import MetricInput, registered_figures
+from .metrics.pairwise import PairwiseMetrics, pairwise_metrics, pairwise_metrics_from_arrays
+from .metrics.registry import MetricInput, all_metrics, registered_figures
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .protocols import combine, win_credit
-from .store import JUDGMENTS, RunStore, read_judgments
+from .store import JUDGMENTS, RunStore
 from .types import Judgment, Winner
 
 Metrics = PairwiseMetrics | PointwiseMetrics
@@ -36,28 +38,36 @@ __all__ = ["HEADLINE_RESAMPLES", "Metrics", "applicable_policies", "by_example",
 
 
 @paused_gc
-def score_rows(rows: Iterable[Judgment], manifest: RunManifest) -> Metrics:
-    """The run's metrics: pointwise, or the pairwise report under the manifest's headline policy."""
-    rows = rows if isinstance(rows, list) else list(rows)
+def score_rows(rows: Rows | Iterable[Judgment], manifest: RunManifest) -> Metrics:
+    """The run's metrics: pointwise, or the pairwise report under the manifest's headline policy
+    (from the columns' arrays when ``rows`` are :class:`judgekit.columns.JudgmentColumns`), with the
+    metrics declared in judgekit.metrics.registry that apply to this run."""
+    if not isinstance(rows, (JudgmentColumns, list)):
+        rows = list(rows)
     metrics: Metrics
+    policy, order = manifest.protocol.headline_policy, manifest.protocol.category_order
     if manifest.kind == "pointwise":
-        metrics = pointwise_metrics(rows)
+        metrics = pointwise_metrics(as_judgments(rows))
+    elif isinstance(rows, JudgmentColumns):
+        metrics = pairwise_metrics_from_arrays(rows.pairwise_arrays(), headline_policy=policy, category_order=order)
     else:
-        metrics = pairwise_metrics(rows, headline_policy=manifest.protocol.headline_policy,
-                                   category_order=manifest.protocol.category_order)
-    # the metrics declared in judgekit.metrics.registry that apply to this run
+        metrics = pairwise_metrics(rows, headline_policy=policy, category_order=order)
     inp = MetricInput(kind=manifest.kind, suite=manifest.suite.name,
                       aggregation=manifest.aggregation.name if manifest.aggregation else None)
-    figures = registered_figures(rows, inp, manifest.protocol.category_order)
+    if not any(m.compute is not None and m.applies(inp.kind, inp.suite, inp.aggregation) for m in all_metrics()):
+        return metrics  # only the built-ins, read off the metrics: no records needed
+    figures = registered_figures(as_judgments(rows), inp, order)
     return metrics.model_copy(update={"registered": figures}) if figures else metrics
 
 
 @paused_gc
-def suite_report(rows: Iterable[Judgment], manifest: RunManifest) -> SuiteReport | None:
+def suite_report(rows: Rows | Iterable[Judgment], manifest: RunManifest) -> SuiteReport | None:
     """The suite's published aggregation, as the manifest records it (None for suites without one)."""
     spec = manifest.aggregation
     if spec is None:
         return None
+    if isinstance(rows, JudgmentColumns):
+        return aggregate_columns(spec.name, rows, spec.args)
     return aggregate(spec.name, rows, spec.args)
 
 
@@ -86,9 +96,9 @@ def score_run(run_dir: str | Path, write: bool = True) -> tuple[Metrics, SuiteRe
     """A stored run's metrics and suite report from its judgments (rewriting metrics.json when
     ``write``)."""
     manifest = require_manifest(run_dir)
-    rows = read_judgments(Path(run_dir) / JUDGMENTS)
-    metrics = score_rows(rows.values(), manifest)
-    report = suite_report(rows.values(), manifest)
+    rows = read_columns(Path(run_dir) / JUDGMENTS)
+    metrics = score_rows(rows, manifest)
+    report = suite_report(rows, manifest)
     if write:
         RunStore(run_dir).write_metrics(metrics_document(manifest, metrics, len(rows), report))
     return metrics, report
@@ -178,7 +188,7 @@ HEADLINE_RESAMPLES = 200  # the leaderboard's resamples of a published aggregati
 
 
 @paused_gc
-def headline_interval(rows: Sequence[Judgment], manifest: RunManifest,
+def headline_interval(rows: Rows, manifest: RunManifest,
                       n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0,
                       report: SuiteReport | None = None) -> Score | None:
     """The published aggregation's headline with a percentile-bootstrap interval: examples (all
@@ -195,17 +205,24 @@ def headline_interval(rows: Sequence[Judgment], manifest: RunManifest,
                                               "ci_level": DEFAULT_LEVEL if low is not None else None})
 
 
-def headline_replicates(rows: Sequence[Judgment], aggregation: str, args: Mapping[str, Any],
+def headline_replicates(rows: Rows, aggregation: str, args: Mapping[str, Any],
                         n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0) -> np.ndarray:
     """The aggregation's headline on each of ``n_resamples`` bootstrap resamples of the examples
     (NaN where it is undefined). Vectorised (:mod:`judgekit.headline_sums`: the headline as a
     function of per-example sums) for the aggregations that have such a form, which gives the
     replicates of :func:`headline_replicates_loop` from the same draws; the loop otherwise."""
-    builder = HEADLINE_SUMS.get(aggregation)
-    sums = builder(list(by_example(rows).values()), args) if builder is not None else None
+    column_builder = HEADLINE_SUMS_COLUMNS.get(aggregation) if isinstance(rows, JudgmentColumns) else None
+    if column_builder is not None:
+        assert isinstance(rows, JudgmentColumns)
+        sums = column_builder(rows, args)
+    else:
+        builder = HEADLINE_SUMS.get(aggregation)
+        sums = builder(list(by_example(as_judgments(rows)).values()), args) if builder is not None else None
     if sums is None:
-        return headline_replicates_loop(rows, aggregation, args, n_resamples, seed)
+        return headline_replicates_loop(as_judgments(rows), aggregation, args, n_resamples, seed)
     draws = rng_for(seed, "leaderboard", "headline")
+    if sums.by_counts:
+        return np.asarray(sums.statistic(resampled_counts(len(sums.units), n_resamples, draws)), dtype=float)
     return np.asarray(sums.statistic(resampled_sums(sums.units, n_resamples, draws)), dtype=float)
 
 

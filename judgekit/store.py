@@ -100,22 +100,32 @@ class DroppedLine:
     text: bytes
 
 
+def parse_line(raw: bytes) -> Judgment | str:
+    """One line of judgments.jsonl: the row, or why it is not one (the reason every reader reports)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"invalid UTF-8 at byte {exc.start}"
+    try:
+        return Judgment.model_validate_json(text)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return f"not a judgment row: {err['msg']} (field {'.'.join(map(str, err['loc']))})"
+
+
+def bad_line_error(path: Path, lineno: int, reason: str) -> DataError:
+    """The error of a bad line that stops a read (every reader raises this one)."""
+    return DataError(f"{reason}; `judgekit score --repair {path.parent}` keeps every valid row and "
+                     "sets the bad lines aside", path=str(path), line=lineno)
+
+
 def _parse_lines(path: Path) -> Iterator[tuple[int, bytes, Judgment | str]]:
     """(line number, raw bytes, the row or why it is not one) for each non-blank line, streamed."""
     with open(path, "rb") as f:
         for lineno, raw in enumerate(f, start=1):
             if not raw.strip():
                 continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield lineno, raw, f"invalid UTF-8 at byte {exc.start}"
-                continue
-            try:
-                yield lineno, raw, Judgment.model_validate_json(text)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                yield lineno, raw, f"not a judgment row: {err['msg']} (field {'.'.join(map(str, err['loc']))})"
+            yield lineno, raw, parse_line(raw)
 
 
 @paused_gc
@@ -135,8 +145,7 @@ def read_judgments(path: Path, *, strict: bool = False) -> dict[str, Judgment]:
             if not raw.endswith(b"\n") and not strict:  # only the last line can lack its newline
                 log.warning("%s:%d: dropping a torn last line (interrupted write)", path, lineno)
                 continue
-            raise DataError(f"{parsed}; `judgekit score --repair {path.parent}` keeps every valid row and "
-                            "sets the bad lines aside", path=str(path), line=lineno)
+            raise bad_line_error(path, lineno, parsed)
         rows[parsed.request_id] = parsed
     return rows
 

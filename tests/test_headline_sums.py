@@ -92,13 +92,50 @@ def cases() -> list[tuple[str, str, list[Judgment], dict[str, Any]]]:
                          category=rng.choice(["a", "b"]), status=status, score=score, gold=gold))
     out.append(("pointwise", "pointwise", point, {}))
     qa = []
-    for i in range(70):
-        gold = None if rng.random() < 0.1 else float(rng.random() < 0.5)
+    for i in range(80):
+        gold = None if rng.random() < 0.1 else float(rng.random() < 0.6)
         status = "error" if rng.random() < 0.05 else "ok"
-        score = None if status != "ok" or rng.random() < 0.1 else rng.choice([0.0, 0.25, 0.5, 1.0])
+        score = None if status == "error" or rng.random() < 0.1 else rng.choice([0.0, 0.3, 0.5, 1.0])
         qa.append(row(f"q{i:03d}", "AB", "A" if score is not None else "invalid", label=None,
-                      category=rng.choice(["a", "b"]), status=status, score=score, gold=gold))
+                      category=rng.choice(["nq", "tqa", None]), status=status, score=score, gold=gold))
     out.append(("qa", "qa", qa, {}))
+    out.append(("rewardbench2 rating", "rewardbench2", rb2_rating_rows(rng), {"n_resamples": 20}))
+    out.append(("rewardbench2 four-way", "rewardbench2", rb2_fourway_rows(rng), {"n_resamples": 20}))
+    return out
+
+
+def rb2_rating_rows(rng: random.Random) -> list[Judgment]:
+    """RewardBench 2 rating rows (one per completion): four subsets and Ties (ref and tied prompts),
+    unread ratings, failed requests, and prompts with a completion never judged."""
+    out = []
+    prompts = [(f"{s[:2]}{i}", s, 1) for s in ("Factuality", "Math", "Focus", "Precise IF") for i in range(9)]
+    prompts += [(f"{kind}:{i}", "Ties", nc) for i in range(8) for kind, nc in (("ref", 1), ("tied", 2))]
+    for pid, subset, nc in prompts:
+        total = 4 if subset != "Ties" else (3 if pid.startswith("ref") else 4)
+        missing = rng.randrange(total) if rng.random() < 0.1 else None
+        for k in range(total):
+            if k == missing:
+                continue
+            status = "error" if rng.random() < 0.03 else "ok"
+            score = None if status == "error" or rng.random() < 0.05 else float(rng.randint(1, 6))
+            meta = {"prompt_id": pid, "subset": subset, "num_correct": nc, "total": total, "mode": "rating",
+                    "index": k}
+            out.append(row(f"{pid}#{k}", "AB", "A" if score is not None else "invalid", label=None, category=subset,
+                           meta=meta, status=status, score=score, gold=1.0 if k < nc else 0.0))
+    rng.shuffle(out)
+    return out
+
+
+def rb2_fourway_rows(rng: random.Random) -> list[Judgment]:
+    out = []
+    for i in range(60):
+        subset = rng.choice(["Factuality", "Math", "Safety", "Focus", "Precise IF"])
+        order = rng.sample(range(4), 4)
+        status = "error" if rng.random() < 0.04 else "ok"
+        score = None if status == "error" or rng.random() < 0.1 else float(rng.randint(1, 4))
+        meta = {"prompt_id": f"p{i}", "subset": subset, "num_correct": 1, "total": 4, "mode": "fourway", "shown": order}
+        out.append(row(f"p{i:02d}", "AB", "A" if score is not None else "invalid", label=None, category=subset,
+                       meta=meta, status=status, score=score, gold=float(order.index(0) + 1)))
     return out
 
 
@@ -108,10 +145,8 @@ CASES = cases()
 def test_which_aggregations_have_a_vectorised_headline() -> None:
     from judgekit.aggregations import aggregations
 
-    # rewardbench2 (issue 13) came after the vectorised forms: its leaderboard interval still reruns
-    # the aggregation per resample (headline_replicates falls back to the loop); the systems
-    # leaderboards (issue 12) compute their own intervals (judgekit.rankings)
-    assert set(HEADLINE_SUMS) == set(aggregations.names()) - {"rewardbench2", "alpaca_eval", "arena_hard", "mt_bench",
+    # the systems leaderboards (issue 12) compute their own intervals (judgekit.rankings)
+    assert set(HEADLINE_SUMS) == set(aggregations.names()) - {"alpaca_eval", "arena_hard", "mt_bench",
                                                               "system_scores", "system_winrate"}
     assert {c[1] for c in CASES} == set(HEADLINE_SUMS)
 
@@ -130,7 +165,10 @@ def test_full_sample_statistic_is_the_headline(case: str, name: str, rows: list[
                                                args: dict[str, Any]) -> None:
     sums = HEADLINE_SUMS[name](list(by_example(rows).values()), args)
     assert sums is not None
-    value = float(sums.statistic(sums.units.sum(axis=0)[None, :])[0])
+    if sums.by_counts:  # every example drawn once
+        value = float(sums.statistic(np.ones((1, len(sums.units)), dtype=np.int64))[0])
+    else:
+        value = float(sums.statistic(sums.units.sum(axis=0)[None, :])[0])
     expected = aggregate(name, rows, args).headline.value
     assert expected is not None
     assert value == pytest.approx(expected, rel=1e-12, abs=1e-12)

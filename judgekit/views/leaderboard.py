@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..columns import JudgmentColumns, Rows, column, read_columns
 from ..errors import ConfigError, DataError
 from ..manifest import ManifestMismatchError, StoredRun, check_runs, data_identity, discover_runs, runs_folder
 from ..metrics.interval import Score
@@ -37,6 +38,7 @@ from ..metrics.winrate import head_to_head
 from ..rankings import SYSTEM_AGGREGATIONS
 from ..run_health import check_health
 from ..scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
+from ..store import JUDGMENTS
 from ..suites import SuiteSpec, load_suite
 from ..types import Frozen, Judgment
 from .leaderboard_grades import GRADE_AGGREGATIONS, GradeRow, grade_leaderboard
@@ -173,7 +175,7 @@ def _sum_or_none(values: Iterable[int | None]) -> int | None:
     return int(sum(known)) if known else None
 
 
-def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Price],
+def judge_row(run: StoredRun, rows: Rows, prices: Mapping[str, Price],
               mismatch: Sequence[str] = ()) -> tuple[str, JudgeRow]:
     metrics = score_rows(rows, run.manifest)
     report = suite_report(rows, run.manifest)
@@ -189,8 +191,8 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
         value = m.value(metrics)
         if m.applies(None, manifest.suite.name, aggregation) and (value is not None or not m.optional):
             figures[m.name] = cell(value)
-    prompt = _sum_or_none(j.prompt_tokens for j in rows)
-    completion = _sum_or_none(j.completion_tokens for j in rows)
+    prompt = _sum_or_none(column(rows, "prompt_tokens"))
+    completion = _sum_or_none(column(rows, "completion_tokens"))
     price = prices.get(run.judge)
     cost = None
     if price is not None and (prompt is not None or completion is not None):
@@ -333,7 +335,15 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
                    **check_runs([r for r in runs if not r.imported], suite, config.data)}
     else:
         reasons = check_runs(runs, suite, config.data)
-    unreadable = check_health(runs, reasons, StoredRun.judgments)  # incomplete, failed, corrupt runs
+    tables: dict[str, JudgmentColumns] = {}
+
+    def read(run: StoredRun) -> JudgmentColumns:  # each run's judgments read once, as columns
+        key = str(run.run_dir)
+        if key not in tables:
+            tables[key] = read_columns(run.run_dir / JUDGMENTS)
+        return tables[key]
+
+    unreadable = check_health(runs, reasons, read)  # incomplete, failed, corrupt runs
     bad = {rid: tuple(rs) for rid, rs in reasons.items() if rs}
     excluded: list[ExcludedRun] = []
     if unreadable and config.on_mismatch == "include":  # nothing to list: left out even here
@@ -360,7 +370,7 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
     if aggregation and aggregation <= {"winrate", *SYSTEM_AGGREGATIONS}:
         model_rows: list[WinRateRow] = []
         for run in runs:
-            js = list(run.judgments().values())
+            js = read(run).judgments()
             if run.manifest.aggregation is not None and run.manifest.aggregation.name in SYSTEM_AGGREGATIONS:
                 srows, snotes = system_rows(run, js, bad.get(run.run_id, ()))
                 model_rows += srows
@@ -405,7 +415,7 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
         for o in older:
             notes.append(f"{newest.judge} ({jkey[0]}, template {jkey[2]}): run {o.run_id} superseded by "
                          f"{newest.run_id}")
-        name, jrow = judge_row(newest, list(newest.judgments().values()), config.prices, bad.get(newest.run_id, ()))
+        name, jrow = judge_row(newest, read(newest), config.prices, bad.get(newest.run_id, ()))
         names.add(name)
         categories += [c for c in jrow.categories if c not in categories]
         also += [c for c in jrow.also if c not in also]

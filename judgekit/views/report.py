@@ -21,9 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..metrics.interval import Score
+from ..metrics.pairwise_arrays import INVALID
 from ..metrics.registry import Metric, shown_on
-from ..scoring import applicable_policies, by_example, combined_verdict, headline
+from ..scoring import applicable_policies, headline
 from ..types import Frozen, Judgment, PairExample
 from .format import html_with_ci as _fmt
 from .report_grades import grade_rows, grade_table, plot_grades
@@ -161,33 +164,36 @@ def _clip(text: str | None, n: int = 4000) -> str:
 def invalid_section(runs: Sequence[LoadedRun], limit: int) -> str:
     parts = []
     for r in runs:
-        bad = sorted((j for j in r.rows if j.winner == "invalid" or j.status != "ok"),
-                     key=lambda j: (j.example_id, j.order, j.sample))
-        parts.append(f"<h3>{_esc(r.name)}: {len(bad)} invalid or failed of {len(r.rows)}</h3>")
-        if not bad:
+        t = r.table
+        bad_mask = (t.winner == INVALID) | ~t.ok
+        ordered = t.examples().sorted_rows  # by example, order, sample (stable)
+        bad_rows = ordered[bad_mask[ordered]]
+        parts.append(f"<h3>{_esc(r.name)}: {len(bad_rows)} invalid or failed of {len(t)}</h3>")
+        if not len(bad_rows):
             continue
         rows = [[_esc(j.example_id), _esc(j.order), _esc(j.status), _esc(j.reason or j.error or ""),
                  f"<details><summary>{len(j.raw or '')} characters</summary><pre>{_esc(_clip(j.raw))}</pre></details>"
-                 if j.raw else '<span class="note">(no text)</span>'] for j in bad[:limit]]
+                 if j.raw else '<span class="note">(no text)</span>'] for j in t.rows_at(bad_rows[:limit])]
         parts.append(_table(["example", "order", "status", "reason", "raw judge output"], rows, 5))
-        if len(bad) > limit:
-            parts.append(f'<p class="note">{len(bad) - limit} more not shown.</p>')
+        if len(bad_rows) > limit:
+            parts.append(f'<p class="note">{len(bad_rows) - limit} more not shown.</p>')
     return "\n".join(parts)
+
+
+_LABEL_NAMES = np.asarray(["A", "B", "tie"], dtype=object)
 
 
 def disagreements(run: LoadedRun, n: int, seed: int) -> list[tuple[str, list[Judgment], str]]:
     """A reproducible sample of examples whose combined verdict (the headline policy) is not the
     gold label: (example id, its judgments, the combined verdict)."""
     policy = run.manifest.protocol.headline_policy
-    wrong: list[tuple[str, list[Judgment], str]] = []
-    for ex_id, js in by_example(run.rows).items():
-        if js[0].label is None:
-            continue
-        verdict = combined_verdict(js, policy)
-        if verdict != js[0].label:
-            wrong.append((ex_id, js, verdict))
-    wrong.sort(key=lambda w: hashlib.sha256(f"{seed}:{w[0]}".encode()).hexdigest())
-    return wrong[:n]
+    t = run.table
+    ex = t.examples()
+    label = t.label[ex.first]
+    verdict = ex.combined(t.verdict, policy)
+    wrong_k = np.flatnonzero((label >= 0) & (verdict != _LABEL_NAMES[np.maximum(label, 0)]))
+    wrong = sorted(wrong_k.tolist(), key=lambda k: hashlib.sha256(f"{seed}:{ex.ids[k]}".encode()).hexdigest())[:n]
+    return [(ex.ids[k], t.rows_at(ex.group(k)), str(verdict[k])) for k in wrong]
 
 
 def disagreement_section(runs: Sequence[LoadedRun], n: int, seed: int) -> str:
@@ -196,10 +202,11 @@ def disagreement_section(runs: Sequence[LoadedRun], n: int, seed: int) -> str:
         sample = disagreements(r, n, seed)
         if r.pairwise is None or not sample:
             continue
+        examples = r.examples([ex_id for ex_id, _, _ in sample])
         policy = r.manifest.protocol.headline_policy
         parts.append(f"<h3>{_esc(r.name)}: {len(sample)} sampled disagreements ({_esc(policy)} policy)</h3>")
         for ex_id, js, verdict in sample:
-            ex = (r.examples or {}).get(ex_id)
+            ex = examples.get(ex_id)
             orders = ", ".join(f"{j.order}: {j.winner}" for j in js)
             head = (f"<b>{_esc(ex_id)}</b> {_esc(js[0].category or '')}: gold <b>{_esc(js[0].label)}</b>, "
                     f"judge {_esc(verdict)} ({_esc(orders)})")

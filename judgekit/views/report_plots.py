@@ -7,7 +7,7 @@ import base64
 import io
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..aggregations import SuiteReport
+from ..columns import JudgmentColumns, read_columns
 from ..errors import ConfigError, JudgekitError, MissingDependencyError
 from ..manifest import RunManifest, require_manifest
 from ..metrics.bias import longer_choices
@@ -22,7 +23,7 @@ from ..metrics.interval import Score
 from ..metrics.pairwise import PairwiseMetrics
 from ..metrics.stats import wilson_interval
 from ..scoring import score_rows, suite_report, win_credit
-from ..store import JUDGMENTS, read_judgments
+from ..store import JUDGMENTS
 from ..types import Example, Judgment
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,24 @@ COLORS = ("#0969da", "#cf222e", "#1a7f37", "#8250df", "#bf8700", "#57606a", "#e1
 class LoadedRun:
     run_dir: Path
     manifest: RunManifest
-    rows: list[Judgment]
+    table: JudgmentColumns
     metrics: Any
     report: SuiteReport | None
-    examples: dict[str, Example] | None
+    data: str | None = None  # the data folder the examples are read from (None: the run's own --data)
+
+    def examples(self, ids: Collection[str]) -> dict[str, Example]:
+        """The examples (prompts and responses) with these ids, where the data can be read locally;
+        read only when asked for (the report asks for its sample of disagreements, if it has one),
+        and only those kept."""
+        if not ids:
+            return {}
+        return _examples(self.manifest, self.data, set(ids)) or {}
+
+    @property
+    def rows(self) -> list[Judgment]:
+        """Every judgment as a record (read back from the file on first use: the views that work
+        from :attr:`table` never need them)."""
+        return self.table.judgments()
 
     @property
     def name(self) -> str:
@@ -56,15 +71,14 @@ class LoadedRun:
 
 def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
     manifest = require_manifest(run_dir)
-    rows = list(read_judgments(Path(run_dir) / JUDGMENTS).values())
-    if not rows:
+    table = read_columns(Path(run_dir) / JUDGMENTS)
+    if not len(table):
         raise ConfigError(f"{run_dir}: the run holds no judgments")
-    metrics = score_rows(rows, manifest)
-    return LoadedRun(Path(run_dir), manifest, rows, metrics, suite_report(rows, manifest),
-                     _examples(manifest, data))
+    metrics = score_rows(table, manifest)
+    return LoadedRun(Path(run_dir), manifest, table, metrics, suite_report(table, manifest), data)
 
 
-def _examples(manifest: RunManifest, data: str | None) -> dict[str, Example] | None:
+def _examples(manifest: RunManifest, data: str | None, ids: set[str]) -> dict[str, Example] | None:
     """The run's examples (prompts and responses) where the data can be read locally."""
     from ..adapters import load_examples
     from ..suites import load_suite
@@ -78,7 +92,7 @@ def _examples(manifest: RunManifest, data: str | None) -> dict[str, Example] | N
     except (JudgekitError, OSError) as exc:
         log.warning("cannot show the examples of %s: %s", manifest.run_id, exc)
         return None
-    return {ex.id: ex for ex in loaded.examples}
+    return {ex.id: ex for ex in loaded.examples if ex.id in ids}
 
 
 # --------------------------------------------------------------------------- plots
@@ -169,17 +183,17 @@ def plot_order_effects(runs: Sequence[LoadedRun]) -> str | None:
     return _svg(fig)
 
 
-def _length_points(rows: Sequence[Judgment], bins: int = 5) -> tuple[list[float], list[tuple[int, int]],
-                                                                    list[tuple[int, int]]]:
+def _length_points(rows: JudgmentColumns | Sequence[Judgment], bins: int = 5
+                   ) -> tuple[list[float], list[tuple[int, int]], list[tuple[int, int]]]:
     """Per quantile bin of the relative length difference |len_a - len_b| / (len_a + len_b): its
-    middle, (picks of the longer response, decisive verdicts), and the same for the gold labels."""
-    ok = [j for j in rows if j.status == "ok" and j.len_a is not None and j.len_b is not None]
-    la = np.array([j.len_a for j in ok], dtype=float)
-    lb = np.array([j.len_b for j in ok], dtype=float)
-    winner = np.array([j.winner for j in ok], dtype=object)
-    label = np.array([j.label for j in ok], dtype=object)
-    picks, judged = longer_choices(winner == "A", (winner == "A") | (winner == "B"), la, lb)
-    g_picks, g_counts = longer_choices(label == "A", (label == "A") | (label == "B"), la, lb)
+    middle, (picks of the longer response, decisive verdicts), and the same for the gold labels
+    (counted from the columns: the plot draws one point per bin, whatever the size of the run)."""
+    t = rows if isinstance(rows, JudgmentColumns) else JudgmentColumns.from_judgments(rows)
+    ok = t.ok & np.isfinite(t.len_a) & np.isfinite(t.len_b)
+    la, lb = t.len_a[ok], t.len_b[ok]
+    winner, label = t.winner[ok], t.label[ok]
+    picks, judged = longer_choices(winner == 0, (winner == 0) | (winner == 1), la, lb)
+    g_picks, g_counts = longer_choices(label == 0, (label == 0) | (label == 1), la, lb)
     if int(judged.sum()) < bins:
         return [], [], []
     la, lb, picks, g_picks, g_counts = la[judged], lb[judged], picks[judged], g_picks[judged], g_counts[judged]
@@ -204,7 +218,7 @@ def plot_length_bias(runs: Sequence[LoadedRun]) -> str | None:
     ax = fig.subplots()
     drawn = False
     for i, r in enumerate(runs):
-        mids, judge, gold = _length_points(r.rows)
+        mids, judge, gold = _length_points(r.table)
         if not mids:
             continue
         drawn = True
