@@ -36,7 +36,7 @@ from .resume import compact, count_rows, scan
 from .sampling import SAMPLES_FILE, report_for_run
 from .scoring import score_run
 from .store import JudgeClock, RunStore, read_judgments, run_dir_for, write_json_atomic
-from .suites import AggregationSpec, SuiteSpec, load_suite
+from .suites import SuiteSpec, load_suite, with_args
 from .types import (
     Completion,
     Example,
@@ -107,30 +107,6 @@ def build_requests(examples: Sequence[Example], template: Template, sampling: Sa
     """Every request for these examples, rendered at once (the runner streams: :class:`RequestPlan`)."""
     plan = RequestPlan.make(template, sampling, swap, single_order, mode)
     return [r for r, _ in plan.requests(examples)]
-
-
-def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
-    """The suite with argument overrides; ``kind`` also switches the suite's kind and its default
-    template (``args.templates[kind]``)."""
-    if not overrides:
-        return suite
-    overrides = dict(overrides)
-    agg_args = overrides.pop("aggregation_args", None)  # scoring inputs (systems suites' LC files, ...)
-    args = {**suite.args, **overrides}
-    update: dict[str, Any] = {"args": args}
-    if agg_args and suite.aggregation is not None:
-        update["aggregation"] = suite.aggregation.model_copy(
-            update={"args": {**suite.aggregation.args, **agg_args}})
-    kind = overrides.get("kind")
-    if kind is not None:
-        if kind not in ("pairwise", "pointwise"):
-            raise ConfigError(f"kind {kind!r}: expected pairwise or pointwise")
-        update["kind"] = kind
-        update["default_template"] = args.get("templates", {}).get(kind, suite.default_template)
-        aggregation = args.get("aggregations", {}).get(kind)
-        if aggregation is not None:
-            update["aggregation"] = AggregationSpec(name=aggregation)
-    return suite.model_copy(update=update)
 
 
 def _sampling_problems(exc: ValidationError) -> str:

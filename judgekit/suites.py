@@ -122,3 +122,27 @@ def load_suite(name_or_path: str) -> SuiteSpec:
         return SuiteSpec.model_validate({**raw, "path": str(path)})
     except ValidationError as exc:
         raise ConfigError(f"{path}: invalid suite definition:\n{exc}") from exc
+
+
+def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
+    """The suite with argument overrides; ``kind`` also switches the suite's kind and its default
+    template (``args.templates[kind]``)."""
+    if not overrides:
+        return suite
+    overrides = dict(overrides)
+    agg_args = overrides.pop("aggregation_args", None)  # scoring inputs (systems suites' LC files, ...)
+    args = {**suite.args, **overrides}
+    update: dict[str, Any] = {"args": args}
+    if agg_args and suite.aggregation is not None:
+        update["aggregation"] = suite.aggregation.model_copy(
+            update={"args": {**suite.aggregation.args, **agg_args}})
+    kind = overrides.get("kind")
+    if kind is not None:
+        if kind not in ("pairwise", "pointwise"):
+            raise ConfigError(f"kind {kind!r}: expected pairwise or pointwise")
+        update["kind"] = kind
+        update["default_template"] = args.get("templates", {}).get(kind, suite.default_template)
+        aggregation = args.get("aggregations", {}).get(kind)
+        if aggregation is not None:
+            update["aggregation"] = AggregationSpec(name=aggregation)
+    return suite.model_copy(update=update)

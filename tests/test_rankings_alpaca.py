@@ -364,3 +364,21 @@ def test_report_ranks_the_systems_with_intervals(replayed_run: tuple[dict, str, 
     assert '<td class="t">gemma-7b-it</td>' in page
     row = page.split('<td class="t">gemma-7b-it</td>')[1].split("</tr>")[0]
     assert "6.94 <span class=ci>[" in row
+
+
+def test_report_reads_a_systems_run_back_with_its_own_systems(replayed_run: tuple[dict, str, Path],
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """The report shows examples of a systems run: the suite is reloaded with the run's --systems
+    (it used to be reloaded without them, warned "cannot show the examples" and showed none)."""
+    from judgekit.views.report_plots import load_run
+
+    _, _, results = replayed_run
+    [run] = list((results / "runs").iterdir())
+    loaded = load_run(run)
+    ids = list(dict.fromkeys(loaded.table.example_id))[:3]
+    with caplog.at_level("WARNING"):
+        examples = loaded.examples(ids)
+    assert "cannot show the examples" not in caplog.text
+    assert sorted(examples) == sorted(ids)
+    first = examples[ids[0]]
+    assert first.prompt and first.response_a is not None and first.response_b is not None

@@ -81,14 +81,19 @@ def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
 def _examples(manifest: RunManifest, data: str | None, ids: set[str]) -> dict[str, Example] | None:
     """The run's examples (prompts and responses) where the data can be read locally."""
     from ..adapters import load_examples
-    from ..suites import load_suite
+    from ..suites import load_suite, with_args
 
-    folder = data or (manifest.config or {}).get("data")
+    config = manifest.config or {}
+    folder = data or config.get("data")
     suite = manifest.suite.name
-    if not folder or not Path(folder).exists() or not suite or str(suite).startswith("import:"):
+    suite_args = dict(config.get("suite_args") or {})
+    local = bool(folder and Path(folder).exists()) or bool(suite_args.get("systems"))  # a systems suite reads --systems
+    if not local or not suite or str(suite).startswith("import:"):
         return None
     try:
-        loaded = load_examples(load_suite(suite), manifest.split, folder)
+        # the run's own suite arguments (a systems suite's --systems and --baseline, a generic
+        # suite's --field mapping): without them such a suite's data cannot be read back
+        loaded = load_examples(with_args(load_suite(suite), suite_args), manifest.split, folder)
     except (JudgekitError, OSError) as exc:
         log.warning("cannot show the examples of %s: %s", manifest.run_id, exc)
         return None
