@@ -55,18 +55,21 @@ class JudgeLMFacts(Facts):
 
 
 class SystemFacts(Facts):
-    """A systems suite's pair (AlpacaEval, Arena-Hard): the evaluated system against the baseline on
-    one instruction; AlpacaEval adds the baseline's average length, Arena-Hard the question's uid and
-    each answer's style features (length and markdown counts) for style control."""
+    """A systems suite's example (AlpacaEval, Arena-Hard, MT-Bench, generic systems): the evaluated
+    system (against the baseline, for a pair) on one instruction; AlpacaEval adds the baseline's
+    average length, Arena-Hard the question's uid and each answer's style features (length and
+    markdown counts) for style control, MT-Bench the question id, its category and the turn graded."""
 
     system: str
     baseline: str | None = None
     instruction: int
     n_instructions: int | None = None
     baseline_avg_length: float | None = None
-    uid: str | None = None
+    uid: str | int | None = None
     style_a: list[int | float] | None = None
     style_b: list[int | float] | None = None
+    turn: int | None = None  # MT-Bench: the turn graded (1 or 2)
+    question_category: str | None = None  # MT-Bench: the question's category
 
 
 class RewardBench2Facts(Facts):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from ..facts import SystemFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample, PointExample
@@ -110,11 +111,13 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             continue
         for k, (key, (text, _)) in enumerate(prompts.items()):
             out = outputs[system][key][0]
-            agg: dict[str, Any] = {"system": system, "instruction": k, "n_instructions": n}
+            facts = SystemFacts(system=system, instruction=k, n_instructions=n)
             if "id" in fields:
-                agg["uid"] = key
+                facts = SystemFacts(**facts.stored(), uid=key)
             if kind == "pairwise":
-                agg["baseline"] = baseline
+                facts = SystemFacts(**facts.stored(), baseline=baseline)
+            agg = facts.stored()
+            if kind == "pairwise":
                 examples.append(PairExample(id=f"{system}/{k}", prompt=text, response_a=outputs[str(baseline)][key][0],
                                             response_b=out, category=system, metadata={"aggregate": agg}))
             else:

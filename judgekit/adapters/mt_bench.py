@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from ..facts import SystemFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PointExample
@@ -199,8 +200,8 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                     meta["ref_answer_1"] = ref[0]
                     if turn == 2:
                         meta["ref_answer_2"] = ref[1]
-                meta["aggregate"] = {"system": name, "instruction": k, "n_instructions": n,
-                                     "uid": q.question_id, "turn": turn, "question_category": q.category}
+                meta["aggregate"] = SystemFacts(system=name, instruction=k, n_instructions=n, uid=q.question_id,
+                                                turn=turn, question_category=q.category).stored()
                 examples.append(PointExample(id=f"{name}/{q.question_id}/{turn}", prompt=q.turns[turn - 1],
                                              response=ans[turn - 1], category=name, metadata=meta))
         prov[name] = {"path": str(path.resolve()), "sha256": file_sha256(path)}

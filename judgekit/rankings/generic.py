@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..aggregations import ReportTable, SuiteReport, register
+from ..facts import SystemFacts, facts_of
 from ..metrics.interval import Score
 from ..types import Judgment
 from .alpaca_eval import ALPACA_COLUMNS, alpaca_eval
@@ -25,7 +26,7 @@ def system_winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRe
     board = report.tables[0]
     ordered = dict(sorted(((s, {c: r[c] for c in WINRATE_COLUMNS if c in r}) for s, r in board.rows.items()),
                           key=lambda kv: (kv[1]["win_rate"].value is None, -(kv[1]["win_rate"].value or 0.0), kv[0])))
-    baseline = next((j.meta or {}).get("baseline") for j in rows) if rows else None
+    baseline = facts_of(rows[0], SystemFacts).baseline if rows else None
     top = next((s for s in ordered if s != baseline), None)
     bt = arena_hard(rows, {"weight": args.get("weight", 3), "rounds": args.get("rounds", 100), "style_control": False})
     bt_table = bt.tables[0]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..aggregations import ReportTable, SuiteReport, invalid_counts, register
-from ..errors import DataError
+from ..facts import SystemFacts, facts_of
 from ..metrics.interval import Score
 from ..metrics.stats import DEFAULT_LEVEL, percentile_interval, rng_for
 from ..types import Judgment
@@ -42,13 +42,11 @@ class GradeTable:
         grades: dict[str, list[tuple[int, int, float | None]]] = defaultdict(list)
         n_q, n_t = 0, 1
         for j in rows:
-            meta = j.meta or {}
-            if "system" not in meta or "instruction" not in meta:
-                raise DataError(f"judgment {j.request_id} has no system / instruction (not a systems-suite run)")
-            k, t = int(meta["instruction"]), int(meta.get("turn") or 1)
+            facts = facts_of(j, SystemFacts)  # a DataError naming the judgment and field if not a systems run
+            k, t = facts.instruction, facts.turn or 1
             kept = j.status == "ok" and j.winner != "invalid" and j.score is not None
-            grades[str(meta["system"])].append((k, t, float(j.score) if kept and j.score is not None else None))
-            n_q = max(n_q, k + 1, int(meta.get("n_instructions") or 0))
+            grades[facts.system].append((k, t, float(j.score) if kept and j.score is not None else None))
+            n_q = max(n_q, k + 1, facts.n_instructions or 0)
             n_t = max(n_t, t)
         self.n_questions, self.n_turns = n_q, n_t
         self.systems = sorted(grades)

@@ -89,7 +89,7 @@ def item_keys(rows: Sequence[Judgment]) -> dict[str, int]:
             k = facts.instruction
             keys[str(k)] = k
             if facts.uid is not None:
-                keys[facts.uid] = k
+                keys[str(facts.uid)] = k
     return keys
 
 def system_win_rates(rows: Sequence[Judgment], manifest: Any) -> dict[str, Any]:
