@@ -126,3 +126,24 @@ def test_cli_list() -> None:
     assert out.exit_code == 0
     for word in ("judgebench", "arena_hard", "skywork_critic", "openai", "replay", "mock"):
         assert word in out.output
+
+
+def test_system_files_of_the_three_systems_suites(tmp_path: Path) -> None:
+    """--systems takes files, folders of files, or a folder holding model_answer/ (FastChat's and
+    Arena-Hard's layout); a missing path or an empty folder is a ConfigError naming it."""
+    from judgekit.adapters._io import system_files
+
+    answers = tmp_path / "run" / "model_answer"
+    answers.mkdir(parents=True)
+    for name in ("b.jsonl", "a.jsonl", "notes.txt"):
+        (answers / name).write_text("{}\n")
+    single = tmp_path / "c.jsonl"
+    single.write_text("{}\n")
+    got = system_files([str(tmp_path / "run"), str(single)], subfolder="model_answer")
+    assert got == [answers / "a.jsonl", answers / "b.jsonl", single]
+    assert system_files([str(answers)], (".txt",)) == [answers / "notes.txt"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=r"--systems .*empty: no answer files"):
+        system_files([str(tmp_path / "empty")], what="answer files")
+    with pytest.raises(ConfigError, match=r"--systems .*nope: no such file or folder"):
+        system_files([str(tmp_path / "nope")])

@@ -8,7 +8,7 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -332,3 +332,24 @@ def load_examples(suite: SuiteSpec, split: str | None = None,
         loaded.examples = loaded.examples[:limit]
         loaded.provenance["limit"] = limit
     return loaded
+
+
+def system_files(paths: Sequence[str], suffixes: Sequence[str] = (".jsonl",), *, subfolder: str | None = None,
+                 what: str = "files") -> list[Path]:
+    """The files named by ``--systems``: each path a file, or a folder of files with one of
+    ``suffixes`` (or its ``subfolder``, e.g. FastChat's and Arena-Hard's ``model_answer/``, where the
+    folder holds one); a ConfigError naming the path when it is missing or holds none."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_file():
+            out.append(p)
+        elif p.is_dir():
+            sub = p / subfolder if subfolder and (p / subfolder).is_dir() else p
+            files = sorted(f for f in sub.iterdir() if f.suffix.lower() in suffixes and f.is_file())
+            if not files:
+                raise ConfigError(f"--systems {p}: no {what}")
+            out += files
+        else:
+            raise ConfigError(f"--systems {p}: no such file or folder")
+    return out

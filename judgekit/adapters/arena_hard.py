@@ -27,7 +27,7 @@ from ..facts import SystemFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
-from ._io import DATA_DIR_ENV, LoadedData, file_sha256, read_jsonl
+from ._io import DATA_DIR_ENV, LoadedData, file_sha256, read_jsonl, system_files
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +90,7 @@ def read_answers(path: Path, questions: dict[str, int] | None) -> tuple[str, dic
 
 
 def _files(paths: list[str]) -> list[Path]:
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_file():
-            out.append(p)
-        elif p.is_dir():
-            sub = p / "model_answer" if (p / "model_answer").is_dir() else p
-            files = sorted(sub.glob("*.jsonl"))
-            if not files:
-                raise ConfigError(f"--systems {p}: no <model>.jsonl answer files")
-            out += files
-        else:
-            raise ConfigError(f"--systems {p}: no such file or folder")
-    return out
+    return system_files(paths, subfolder="model_answer", what="<model>.jsonl answer files")
 
 
 def _questions_file(files: list[Path], data: str | os.PathLike[str] | None, split: SplitSpec) -> Path:

@@ -26,25 +26,14 @@ from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample, PointExample
 from ._io import LoadedData, Row, file_sha256, read_records
+from ._io import system_files as _system_files
 
 FIELDS = ("prompt", "system", "output", "id")
 SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
 
 def system_files(paths: list[str]) -> list[Path]:
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_file():
-            out.append(p)
-        elif p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix.lower() in SUFFIXES and f.is_file())
-            if not files:
-                raise ConfigError(f"--systems {p}: no {', '.join(SUFFIXES)} files in the folder")
-            out += files
-        else:
-            raise ConfigError(f"--systems {p}: no such file or folder")
-    return out
+    return _system_files(paths, SUFFIXES, what=f"{', '.join(SUFFIXES)} files in the folder")
 
 
 def _text(row: Row, column: str, field: str, empty_ok: bool = False) -> str:

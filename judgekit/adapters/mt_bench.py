@@ -34,7 +34,7 @@ from ..facts import SystemFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PointExample
-from ._io import DATA_DIR_ENV, LoadedData, Row, file_sha256, read_jsonl
+from ._io import DATA_DIR_ENV, LoadedData, Row, file_sha256, read_jsonl, system_files
 
 NEED_REF_CATS = ("math", "reasoning", "coding")  # FastChat common.py (and arena-hard-200, not in MT-Bench)
 TURNS_FIELD = "choices[0].turns"
@@ -115,20 +115,7 @@ def read_answers(path: Path, questions: dict[str, Question], *, complete: bool =
 def answer_files(paths: list[str]) -> list[Path]:
     """The ``<model>.jsonl`` answer files named by --systems: files, ``model_answer/`` folders, or
     folders holding one."""
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_file():
-            out.append(p)
-        elif p.is_dir():
-            sub = p / "model_answer" if (p / "model_answer").is_dir() else p
-            files = sorted(sub.glob("*.jsonl"))
-            if not files:
-                raise ConfigError(f"--systems {p}: no <model>.jsonl answer files (FastChat's model_answer/)")
-            out += files
-        else:
-            raise ConfigError(f"--systems {p}: no such file or folder")
-    return out
+    return system_files(paths, subfolder="model_answer", what="<model>.jsonl answer files (FastChat's model_answer/)")
 
 
 def _data_root(data: str | os.PathLike[str] | None) -> Path | None:
