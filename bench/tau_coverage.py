@@ -4,9 +4,9 @@ A benchmark, not a test: it prints a table and writes JSON. Each cell is a world
 judge means (``systems`` of them spread uniformly over ``spread`` standard errors of a difference)
 and a gold score per system that agrees with them only partly (``gold_noise`` x the sd of the means
 added); each simulation draws ``items`` prompts (scores: mean + item effect + noise, all sd 1) and
-computes the interval with :func:`judgekit.metrics.ranking.rank_agreement_bootstrap` (the normal
-interval from the prompt bootstrap) and, from the same resamples, the percentile interval judgekit
-used before. Two targets: ``E[tau_n]``, the tau the judge gets on a benchmark of ``items`` prompts
+computes judgekit's interval with :func:`judgekit.metrics.ranking.rank_agreement_bootstrap` (the
+normal interval from the prompt bootstrap, its SD scaled by sqrt(1.5): ``inflated``) and, from the same
+resamples, the percentile interval judgekit used before, the plain normal one and the hull of those two. Two targets: ``E[tau_n]``, the tau the judge gets on a benchmark of ``items`` prompts
 in expectation over prompt samples (the interval's target; Monte Carlo from the known model), and
 the infinite-prompt tau of the true means (which no prompt-resampling interval covers uniformly:
 tau is a sum of signs of mean differences, not smooth where two systems are close).
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from _machine import cpu_model, package_versions  # bench/ is on sys.path when run as a script
 
-from judgekit.metrics.ranking import kendall_tau_batch, rank_agreement_bootstrap, spearman_batch
+from judgekit.metrics.ranking import SD_INFLATION, kendall_tau_batch, rank_agreement_bootstrap, spearman_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,10 +55,12 @@ def cell(n_systems: int, items: int, spread: float, gold_noise: float, sims: int
         for k, est, reps in (("tau", r.kendall_tau, kendall_tau_batch(means, g)),
                              ("rho", r.spearman, spearman_batch(means, g))):
             lo, hi = np.quantile(reps, [0.025, 0.975])
-            sd = float(reps.std(ddof=1)) * np.sqrt(1.5)
-            bounds = {"normal": (est.ci_low, est.ci_high), "percentile": (lo, hi),
-                      "hull": (min(lo, est.ci_low), max(hi, est.ci_high)),  # type: ignore[type-var]
-                      "inflated": (est.value - 1.96 * sd, est.value + 1.96 * sd)}  # type: ignore[operator]
+            sd = float(reps.std(ddof=1))
+            v = float(est.value)  # type: ignore[arg-type]
+            inflated = (max(-1.0, v - 1.96 * SD_INFLATION * sd), min(1.0, v + 1.96 * SD_INFLATION * sd))
+            assert abs(inflated[0] - est.ci_low) < 1e-3 and abs(inflated[1] - est.ci_high) < 1e-3  # type: ignore[operator]
+            bounds = {"normal": (v - 1.96 * sd, v + 1.96 * sd), "percentile": (lo, hi),
+                      "hull": (min(lo, v - 1.96 * sd), max(hi, v + 1.96 * sd)), "inflated": inflated}
             for t, truth in (("expected", target[k]), ("infinite", infinite[k])):
                 for m, (a, b) in bounds.items():
                     hits[f"{m}_{t}_{k}"] += a - 1e-12 <= truth <= b + 1e-12  # type: ignore[operator]

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
-from .metrics.agreement import cohen_kappa
+from .metrics.agreement import cohen_kappa, precision_recall_f1
+from .metrics.correlation import kendall_tau, pearson_r, rankdata, spearman_rho
 from .metrics.interval import Score
 from .registry import Registry
 from .types import Frozen, Judgment, Winner
@@ -324,20 +325,10 @@ def macro_prf(gold: Sequence[str], pred: Sequence[str], classes: Sequence[str] =
     """Macro-averaged precision, recall and F1 over the gold classes (as scikit-learn's
     ``precision_recall_fscore_support(..., labels=classes, average="macro", zero_division=0)``).
     A prediction outside the classes (``invalid``) is wrong for its gold class's recall and
-    enters no class's precision."""
-    g = np.asarray(gold, dtype=object)
-    p = np.asarray(pred, dtype=object)
-    precision, recall, f1 = [], [], []
-    for c in classes:
-        tp = float(np.sum((g == c) & (p == c)))
-        n_pred = float(np.sum(p == c))
-        n_gold = float(np.sum(g == c))
-        pr = tp / n_pred if n_pred else 0.0
-        rc = tp / n_gold if n_gold else 0.0
-        precision.append(pr)
-        recall.append(rc)
-        f1.append(2 * pr * rc / (pr + rc) if pr + rc else 0.0)
-    return float(np.mean(precision)), float(np.mean(recall)), float(np.mean(f1))
+    enters no class's precision. Computed by :func:`judgekit.metrics.agreement.precision_recall_f1`
+    (the one implementation), which leaves out an item whose gold label is not a class."""
+    rep = precision_recall_f1(gold, pred, labels=classes)
+    return rep.macro_precision, rep.macro_recall, rep.macro_f1
 
 
 STRICT_TITLE = "strict: unparseable = invalid"
@@ -469,47 +460,12 @@ def rmbench(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteReport:
 # ----------------------------------------------------------------------------- pointwise
 
 
-def ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks from 1, ties sharing their average rank."""
-    order = np.argsort(x, kind="mergesort")
-    r = np.empty(len(x), dtype=float)
-    sx = x[order]
-    i = 0
-    while i < len(x):
-        j = i
-        while j + 1 < len(x) and sx[j + 1] == sx[i]:
-            j += 1
-        r[order[i:j + 1]] = (i + j) / 2.0 + 1.0
-        i = j + 1
-    return r
-
-
-def pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
-    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if len(a) < 2:
-        return math.nan
-    a, b = a - a.mean(), b - b.mean()
-    denom = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
-    return float((a * b).sum() / denom) if denom else math.nan
-
-
-def spearman(x: Sequence[float], y: Sequence[float]) -> float:
-    return pearson(ranks(np.asarray(x, dtype=float)), ranks(np.asarray(y, dtype=float)))
-
-
-def kendall_tau_b(x: Sequence[float], y: Sequence[float]) -> float:
-    """Kendall's tau-b (ties in either variable corrected), over all pairs."""
-    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    n = len(a)
-    if n < 2:
-        return math.nan
-    iu = np.triu_indices(n, 1)
-    da = np.sign(a[:, None] - a[None, :])[iu]
-    db = np.sign(b[:, None] - b[None, :])[iu]
-    s = float((da * db).sum())
-    n_a = float((da != 0).sum())
-    n_b = float((db != 0).sum())
-    return s / math.sqrt(n_a * n_b) if n_a and n_b else math.nan
+# Pearson, Spearman (with its average ranks) and Kendall's tau-b: the one implementation in
+# metrics/correlation.py, under the names this module has always offered.
+ranks = rankdata
+pearson = pearson_r
+spearman = spearman_rho
+kendall_tau_b = kendall_tau
 
 
 class PointwiseMetrics(Frozen):

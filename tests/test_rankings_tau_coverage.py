@@ -16,7 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from judgekit.metrics.ranking import kendall_tau_batch, rank_agreement_bootstrap, spearman_batch
+from judgekit.metrics.correlation import kendall_tau_rows as kendall_tau_batch
+from judgekit.metrics.correlation import spearman_rows as spearman_batch
+from judgekit.metrics.ranking import rank_agreement_bootstrap
 
 N_SIM = 500
 

@@ -221,10 +221,11 @@ def prf_from_confusion(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def precision_recall_f1(y_true: Labels, y_pred: Labels, labels: Sequence[object] | None = None) -> PRFReport:
     """Per-class precision, recall and F1 and their macro averages (JudgeLM reports these).
 
-    ``labels`` are the classes averaged over (default: the gold labels' classes); items whose
-    gold label is outside them are left out, and a prediction outside them (``invalid``) is a
-    miss for recall but adds to no class's precision, as scikit-learn computes with
-    ``labels=``. The macro F1 is the mean of the per-class F1 scores, not the F1 of the macro
+    ``labels`` are the classes averaged over (default: the gold labels' classes); a prediction
+    outside them (``invalid``) is a miss for recall but adds to no class's precision, as
+    scikit-learn computes with ``labels=``. Items whose gold label is outside them are left
+    out (scikit-learn would still count their predictions in a class's precision); with every
+    gold label among ``labels`` the figures equal scikit-learn's. The macro F1 is the mean of the per-class F1 scores, not the F1 of the macro
     precision and recall.
     """
     cm, cats = class_confusion(y_true, y_pred, labels)

@@ -64,6 +64,18 @@ def position_preference_test(shown: Verdicts, level: float = DEFAULT_LEVEL) -> S
     return _share_estimate(int((s == "A").sum()), int(decisive.sum()), level)
 
 
+def longer_choices(picks_a: np.ndarray, decisive: np.ndarray, len_a: np.ndarray, len_b: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The one length-bias rule (the run report, :func:`length_bias` and the report's plot use
+    it): an item counts when its verdict is decisive and both lengths are known (finite) and
+    unequal; it picks the longer response when it picks A and A is longer, or picks B and B is
+    longer. Returns (picks the longer, counts), boolean arrays in the items' order."""
+    la = np.asarray(len_a, dtype=float)
+    lb = np.asarray(len_b, dtype=float)
+    counts = np.asarray(decisive, dtype=bool) & np.isfinite(la) & np.isfinite(lb) & (la != lb)
+    return counts & (np.asarray(picks_a, dtype=bool) == (la > lb)), counts
+
+
 class LengthBias(Frozen):
     """Does the judge prefer the longer response?
 
@@ -89,11 +101,8 @@ def length_bias(winner: Verdicts, len_a: Sequence[float] | np.ndarray, len_b: Se
     if not (w.shape == la.shape == lb.shape):
         raise ValueError("winner, len_a and len_b must have the same length")
     decisive = (w == "A") | (w == "B")
-    unequal = la != lb
-    m = decisive & unequal
-    longer_is_a = la > lb
-    picks_longer = np.where(w == "A", longer_is_a, ~longer_is_a)
-    prefer = _share_estimate(int((picks_longer & m).sum()), int(m.sum()), level)
+    picks_longer, m = longer_choices(w == "A", decisive, la, lb)
+    prefer = _share_estimate(int(picks_longer.sum()), int(m.sum()), level)
 
     slope = None
     x = la[decisive] - lb[decisive]
@@ -109,9 +118,8 @@ def length_bias(winner: Verdicts, len_a: Sequence[float] | np.ndarray, len_b: Se
     gold_est = None
     if gold is not None:
         g = np.asarray(gold, dtype=object)
-        gm = ((g == "A") | (g == "B")) & unequal
-        g_longer = np.where(g == "A", longer_is_a, ~longer_is_a)
-        gold_est = _share_estimate(int((g_longer & gm).sum()), int(gm.sum()), level)
+        g_longer, gm = longer_choices(g == "A", (g == "A") | (g == "B"), la, lb)
+        gold_est = _share_estimate(int(g_longer.sum()), int(gm.sum()), level)
     return LengthBias(prefer_longer=prefer, slope=slope, gold_prefer_longer=gold_est)
 
 

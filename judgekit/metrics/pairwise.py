@@ -30,6 +30,7 @@ import numpy as np
 from ..protocols import POLICIES, combine
 from ..types import Frozen, Judgment
 from .agreement import kappa_from_confusion
+from .bias import longer_choices
 from .calibration import SoftCalibration, soft_calibration
 from .interval import Score
 from .stats import (
@@ -482,10 +483,9 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
     # ---- length bias: decisive valid verdicts (example frame) on pairs of unequal length
     length = None
     have_len = np.isfinite(arr.len_a) & np.isfinite(arr.len_b) & (arr.len_a != arr.len_b)
-    dec_ex = ok_rows & ((arr.winner == 0) | (arr.winner == 1)) & have_len
+    picks_longer, dec_ex = longer_choices(arr.winner == 0, ok_rows & ((arr.winner == 0) | (arr.winner == 1)),
+                                          arr.len_a, arr.len_b)
     if dec_ex.any():
-        longer_a = arr.len_a > arr.len_b
-        picks_longer = dec_ex & np.where(arr.winner == 0, longer_a, ~longer_a)
         lb_units = per_example(np.column_stack([picks_longer, dec_ex]).astype(np.int64))
         length = ctx.share(lb_units, ("length_bias",), higher_is_better=None,
                            n_invalid=int((have_len & (verdict == INVALID)).sum()), p_value=_share_p(lb_units))

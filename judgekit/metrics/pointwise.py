@@ -1,8 +1,8 @@
 """Pointwise grading: correlation of judge scores with human scores, and agreement on
 Likert scales.
 
-Pearson, Spearman and Kendall's tau-b are computed here (not delegated to scipy.stats,
-which the tests use as the reference). Intervals are Fisher-z by default: Pearson's
+Pearson, Spearman and Kendall's tau-b come from :mod:`.correlation` (the one
+implementation; scipy.stats is the tests' reference). Intervals are Fisher-z by default: Pearson's
 standard error 1/sqrt(n-3); Spearman's with the Bonett-Wright (2000) variance
 (1 + r^2/2)/(n-3); Kendall's with the Fieller-Hartley-Pearson (1957) variance 0.437/(n-4).
 ``ci="bootstrap"`` gives percentile bootstrap intervals instead (resampling items, or
@@ -18,6 +18,9 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from .correlation import kendall_of_finite, paired_finite, pearson_of_finite, rankdata
+from .correlation import kendall_tau as kendall_tau  # re-exported: the value alone
+from .correlation import spearman_rho as spearman_rho  # re-exported: the value alone
 from .interval import Score
 from .stats import (
     DEFAULT_LEVEL,
@@ -30,99 +33,6 @@ from .stats import (
 
 Numbers = Sequence[float] | np.ndarray
 CIMethod = Literal["fisher", "bootstrap", "none"]
-
-
-def _pair(x: Numbers, y: Numbers) -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(x, dtype=float)
-    b = np.asarray(y, dtype=float)
-    if a.shape != b.shape:
-        raise ValueError(f"length mismatch: {a.size} vs {b.size}")
-    keep = np.isfinite(a) & np.isfinite(b)
-    return a[keep], b[keep]
-
-
-def _pearson_r(a: np.ndarray, b: np.ndarray) -> float:
-    if a.size < 2:
-        return float("nan")
-    da = a - a.mean()
-    db = b - b.mean()
-    den = math.sqrt(float(da @ da) * float(db @ db))
-    return float(np.clip(float(da @ db) / den, -1.0, 1.0)) if den > 0 else float("nan")
-
-
-def rankdata(a: np.ndarray) -> np.ndarray:
-    """Average ranks (1-based), ties sharing the mean of their positions."""
-    order = np.argsort(a, kind="mergesort")
-    s = a[order]
-    n = a.size
-    first = np.concatenate([[True], s[1:] != s[:-1]]) if n else np.zeros(0, dtype=bool)
-    group = np.cumsum(first) - 1
-    starts = np.flatnonzero(first)
-    ends = np.concatenate([starts[1:], [n]])
-    avg = (starts + ends + 1) / 2.0  # mean of 1-based positions start+1 .. end
-    ranks = np.empty(n)
-    ranks[order] = avg[group]
-    return ranks
-
-
-def _count_inversions(codes: np.ndarray) -> int:
-    """Pairs i < j with codes[i] > codes[j] (integer codes 0..m-1), by a vectorised bottom-up
-    merge sort: O(n log^2 n) numpy work."""
-    cur = np.asarray(codes, dtype=np.int64).copy()
-    n = cur.size
-    if n < 2:
-        return 0
-    m = int(cur.max()) + 1
-    idx = np.arange(n, dtype=np.int64)
-    inversions = 0
-    w = 1
-    while w < n:
-        block = idx // (2 * w)
-        right = (idx // w) % 2 == 1
-        key = block * m + cur  # sorted within every w-wide run
-        left_keys = key[~right]  # ascending: runs in block order, each sorted
-        r_keys = key[right]
-        r_block = block[right]
-        at_or_below = np.searchsorted(left_keys, r_keys, side="right")
-        block_end = np.searchsorted(left_keys, (r_block + 1) * m, side="left")
-        inversions += int((block_end - at_or_below).sum())
-        cur = np.sort(key) - block * m
-        w *= 2
-    return inversions
-
-
-def _tie_stats(a: np.ndarray) -> tuple[int, float, float]:
-    _, cnt = np.unique(a, return_counts=True)
-    cnt = cnt[cnt > 1].astype(float)
-    return int((cnt * (cnt - 1) // 2).sum()), float((cnt * (cnt - 1) * (cnt - 2)).sum()), \
-        float((cnt * (cnt - 1) * (2 * cnt + 5)).sum())
-
-
-def _kendall(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Kendall's tau-b and its two-sided asymptotic p-value (the tie-corrected variance
-    ``scipy.stats.kendalltau(method="asymptotic")`` uses)."""
-    n = a.size
-    if n < 2:
-        return float("nan"), float("nan")
-    order = np.lexsort((b, a))
-    xs, ys = a[order], b[order]
-    _, y_codes = np.unique(ys, return_inverse=True)
-    dis = _count_inversions(y_codes)
-    xtie, x0, x1 = _tie_stats(xs)
-    ytie, y0, y1 = _tie_stats(ys)
-    both_first = np.concatenate([[True], (xs[1:] != xs[:-1]) | (ys[1:] != ys[:-1])])
-    runs = np.diff(np.concatenate([np.flatnonzero(both_first), [n]])).astype(float)
-    ntie = int((runs * (runs - 1) // 2).sum())
-    tot = n * (n - 1) // 2
-    if xtie == tot or ytie == tot:
-        return float("nan"), float("nan")
-    con_minus_dis = tot - xtie - ytie + ntie - 2 * dis
-    tau = con_minus_dis / math.sqrt(tot - xtie) / math.sqrt(tot - ytie)
-    tau = float(min(1.0, max(-1.0, tau)))
-    m = n * (n - 1.0)
-    var = (m * (2 * n + 5) - x1 - y1) / 18 + (2 * xtie * ytie) / m + (x0 * y0 / (9 * m * (n - 2)) if n > 2 else 0.0)
-    p = float(2 * stats.norm.sf(abs(con_minus_dis) / math.sqrt(var))) if var > 0 else float("nan")
-    return tau, p
 
 
 def _t_pvalue(r: float, n: int) -> float:
@@ -176,14 +86,14 @@ def _correlation(name: str, x: Numbers, y: Numbers, ci: CIMethod, level: float, 
 
     def value(u: np.ndarray, v: np.ndarray) -> float:
         if name == "pearson":
-            return _pearson_r(u, v)
+            return pearson_of_finite(u, v)
         if name == "spearman":
-            return _pearson_r(rankdata(u), rankdata(v))
-        return _kendall(u, v)[0]
+            return pearson_of_finite(rankdata(u), rankdata(v))
+        return kendall_of_finite(u, v)[0]
 
     r = value(a, b)
     if name == "kendall":
-        p = _kendall(a, b)[1]
+        p = kendall_of_finite(a, b)[1]
         se = math.sqrt(0.437 / (n - 4)) if n > 4 else float("nan")
     elif name == "spearman":
         p = _t_pvalue(r, n)
@@ -228,22 +138,11 @@ def kendall(x: Numbers, y: Numbers, *, ci: CIMethod = "fisher", level: float = D
     return _correlation("kendall", x, y, ci, level, n_resamples, seed, cluster)
 
 
-def kendall_tau(x: Numbers, y: Numbers) -> float:
-    """Kendall's tau-b alone (NaN when undefined)."""
-    a, b = _pair(x, y)
-    return _kendall(a, b)[0]
-
-
-def spearman_rho(x: Numbers, y: Numbers) -> float:
-    a, b = _pair(x, y)
-    return _pearson_r(rankdata(a), rankdata(b))
-
-
 def likert_agreement(judge: Numbers, human: Numbers, *, tolerance: float = 1.0,
                      level: float = DEFAULT_LEVEL) -> tuple[Score, Score]:
     """Exact-match and within-``tolerance`` (within-one) agreement of judge and human scores
     on a Likert scale, each a share with a Wilson interval. Missing (NaN) pairs are left out."""
-    a, b = _pair(judge, human)
+    a, b = paired_finite(judge, human)
     n = int(a.size)
     exact = int(np.sum(a == b))
     near = int(np.sum(np.abs(a - b) <= tolerance + 1e-12))

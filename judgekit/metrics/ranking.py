@@ -32,12 +32,12 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from scipy import optimize, sparse, special, stats
+from scipy import optimize, sparse, special
 
 from ..errors import DataError
 from ..types import Frozen
+from .correlation import kendall_tau, kendall_tau_rows, spearman_rho, spearman_rows
 from .interval import Score
-from .pointwise import kendall_tau, spearman_rho
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
@@ -466,28 +466,8 @@ def rank_agreement(judge: Mapping[str, float], gold: Mapping[str, float]) -> Ran
                          spearman=Score(value=finite_or_none(spearman_rho(x, g)), n=len(common)))
 
 
-def kendall_tau_batch(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Kendall's tau-b of each row of X (B x S) with y (S), by the O(S^2) sign matrix."""
-    X = np.atleast_2d(np.asarray(X, dtype=float))
-    y = np.asarray(y, dtype=float)
-    iu, ju = np.triu_indices(y.size, 1)
-    sy = np.sign(y[iu] - y[ju])
-    sx = np.sign(X[:, iu] - X[:, ju])
-    num = (sx * sy).sum(axis=1)
-    den = np.sqrt((sx != 0).sum(axis=1) * float((sy != 0).sum()))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-
-
-def spearman_batch(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    X = np.atleast_2d(np.asarray(X, dtype=float))
-    rx = stats.rankdata(X, axis=1)
-    ry = stats.rankdata(np.asarray(y, dtype=float))
-    rx = rx - rx.mean(axis=1, keepdims=True)
-    ry = ry - ry.mean()
-    den = np.sqrt((rx**2).sum(axis=1) * float(ry @ ry))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, (rx @ ry) / np.where(den > 0, den, 1), np.nan)
+kendall_tau_batch = kendall_tau_rows  # the names this module has always offered
+spearman_batch = spearman_rows
 
 
 #: the bootstrap standard deviation of tau / rho is scaled by this (the worst case of its underestimate,

@@ -1,5 +1,6 @@
 """Uncertainty and comparison: bootstrap intervals, exact tests, the paired comparison of
-two judges, multiple-comparison adjustment and a small logistic-regression solver.
+two judges, multiple-comparison adjustment (the logistic-regression solver it offers is
+:mod:`.logistic`'s).
 
 The bootstrap is the ordinary nonparametric percentile bootstrap that resamples clusters
 (examples: both orders of a pair travel together) with replacement, from a seeded numpy
@@ -31,6 +32,8 @@ import numpy as np
 
 from ..types import Frozen
 from .interval import Score
+from .logistic import LogisticFit as LogisticFit  # re-exported: the fit lives in .logistic
+from .logistic import logistic_regression as logistic_regression
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -510,89 +513,3 @@ def compare_by_category(correct_a: ArrayLike, correct_b: ArrayLike, category: Se
                                    seed=rng_for(seed, "compare", name), level=lvl)
     adjusted = adjust_pvalues([c.mcnemar.p_value for c in out.values()], adjust)
     return {k: v.model_copy(update={"p_adjusted": float(p)}) for (k, v), p in zip(out.items(), adjusted, strict=True)}
-
-
-# --------------------------------------------------------------------------- logistic regression
-
-
-@dataclass(frozen=True)
-class LogisticFit:
-    coef: np.ndarray
-    cov: np.ndarray  # inverse of the (penalised) observed information
-    converged: bool
-    n_iter: int
-    loglik: float
-
-    @property
-    def se(self) -> np.ndarray:
-        return np.sqrt(np.clip(np.diag(self.cov), 0, None))
-
-    def wald_p(self) -> np.ndarray:
-        from scipy import stats
-
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = self.coef / self.se
-        return 2 * stats.norm.sf(np.abs(z))
-
-
-def _loglik(eta: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    # y log s(eta) + (1 - y) log(1 - s(eta)) = y * eta - log(1 + exp(eta))
-    return float(np.sum(w * (y * eta - np.logaddexp(0.0, eta))))
-
-
-def logistic_regression(X: np.ndarray, y: ArrayLike, weights: ArrayLike | None = None, *, l2: float = 0.0,
-                        max_iter: int = 100, tol: float = 1e-10) -> LogisticFit:
-    """Maximum-likelihood logistic regression by Newton's method with step halving.
-
-    ``y`` may be fractional in [0, 1] (a tie as 0.5, a soft preference): the likelihood is
-    then the binomial quasi-likelihood ``y log p + (1 - y) log(1 - p)``. No intercept is
-    added; put a column of ones in ``X`` for one. ``l2`` adds ``l2/2 * |beta|^2`` to the
-    negative log-likelihood. Separated data (an infinite MLE) stops at ``max_iter`` with
-    ``converged=False``.
-    """
-    from scipy import special
-
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X[:, None]
-    yy = np.asarray(y, dtype=float)
-    w = np.ones_like(yy) if weights is None else np.asarray(weights, dtype=float)
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(yy)) and np.all(np.isfinite(w))):
-        raise ValueError("logistic_regression: non-finite input")
-    p_dim = X.shape[1]
-    beta = np.zeros(p_dim)
-    eta = X @ beta
-    ll = _loglik(eta, yy, w) - 0.5 * l2 * float(beta @ beta)
-    converged = False
-    it = 0
-    H = np.eye(p_dim)
-    for it in range(1, max_iter + 1):  # noqa: B007
-        mu = special.expit(eta)
-        grad = X.T @ (w * (yy - mu)) - l2 * beta
-        H = (X * (w * mu * (1 - mu))[:, None]).T @ X + l2 * np.eye(p_dim)
-        try:
-            step = np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(H, grad, rcond=None)[0]
-        t = 1.0
-        while True:
-            cand = beta + t * step
-            eta_c = X @ cand
-            ll_c = _loglik(eta_c, yy, w) - 0.5 * l2 * float(cand @ cand)
-            if ll_c >= ll - 1e-12 * abs(ll) or t < 1e-8:
-                break
-            t *= 0.5
-        beta, eta = cand, eta_c
-        done = float(np.max(np.abs(t * step))) < tol or abs(ll_c - ll) <= tol * max(1.0, abs(ll))
-        ll = ll_c
-        if done:
-            converged = float(np.max(np.abs(grad))) < 1e-6 * max(1.0, float(np.sum(w))) or \
-                float(np.max(np.abs(t * step))) < tol
-            break
-    mu = special.expit(eta)
-    H = (X * (w * mu * (1 - mu))[:, None]).T @ X + l2 * np.eye(p_dim)
-    try:
-        cov = np.linalg.inv(H)
-    except np.linalg.LinAlgError:
-        cov = np.linalg.pinv(H)
-    return LogisticFit(coef=beta, cov=cov, converged=converged, n_iter=it, loglik=ll)

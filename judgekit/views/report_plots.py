@@ -17,6 +17,7 @@ import numpy as np
 from ..aggregations import SuiteReport
 from ..errors import ConfigError, JudgekitError, MissingDependencyError
 from ..manifest import RunManifest, require_manifest
+from ..metrics.bias import longer_choices
 from ..metrics.interval import Score
 from ..metrics.pairwise import PairwiseMetrics
 from ..metrics.stats import wilson_interval
@@ -172,11 +173,17 @@ def _length_points(rows: Sequence[Judgment], bins: int = 5) -> tuple[list[float]
                                                                     list[tuple[int, int]]]:
     """Per quantile bin of the relative length difference |len_a - len_b| / (len_a + len_b): its
     middle, (picks of the longer response, decisive verdicts), and the same for the gold labels."""
-    judged = [j for j in rows if j.status == "ok" and j.winner in ("A", "B") and j.len_a is not None
-              and j.len_b is not None and j.len_a != j.len_b]
-    if len(judged) < bins:
+    ok = [j for j in rows if j.status == "ok" and j.len_a is not None and j.len_b is not None]
+    la = np.array([j.len_a for j in ok], dtype=float)
+    lb = np.array([j.len_b for j in ok], dtype=float)
+    winner = np.array([j.winner for j in ok], dtype=object)
+    label = np.array([j.label for j in ok], dtype=object)
+    picks, judged = longer_choices(winner == "A", (winner == "A") | (winner == "B"), la, lb)
+    g_picks, g_counts = longer_choices(label == "A", (label == "A") | (label == "B"), la, lb)
+    if int(judged.sum()) < bins:
         return [], [], []
-    rel = np.array([abs(j.len_a - j.len_b) / (j.len_a + j.len_b) for j in judged])  # type: ignore[operator]
+    la, lb, picks, g_picks, g_counts = la[judged], lb[judged], picks[judged], g_picks[judged], g_counts[judged]
+    rel = np.abs(la - lb) / (la + lb)
     edges = np.unique(np.quantile(rel, np.linspace(0, 1, bins + 1)))
     ids = np.clip(np.searchsorted(edges[1:-1], rel, side="right"), 0, len(edges) - 2)
     mids, judge, gold = [], [], []
@@ -184,14 +191,9 @@ def _length_points(rows: Sequence[Judgment], bins: int = 5) -> tuple[list[float]
         m = ids == b
         if not m.any():
             continue
-        sel = [j for j, keep in zip(judged, m, strict=True) if keep]
-        longer_a = [j.len_a > j.len_b for j in sel]  # type: ignore[operator]
-        picks = sum((j.winner == "A") == la for j, la in zip(sel, longer_a, strict=True))
-        labelled = [(j, la) for j, la in zip(sel, longer_a, strict=True) if j.label in ("A", "B")]
-        g = sum((j.label == "A") == la for j, la in labelled)
         mids.append(float(np.median(rel[m])))
-        judge.append((int(picks), len(sel)))
-        gold.append((int(g), len(labelled)))
+        judge.append((int(picks[m].sum()), int(m.sum())))
+        gold.append((int(g_picks[m].sum()), int(g_counts[m].sum())))
     return mids, judge, gold
 
 
