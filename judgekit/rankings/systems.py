@@ -19,13 +19,16 @@ from ..types import Judgment
 SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard")  # aggregations whose report is a system leaderboard
 
 
+_HARD_PREF = {"A": 1.0, "B": 2.0, "tie": 1.5}
+
+
 def _pref(j: Judgment) -> float:
     """AlpacaEval's preference (1 = the baseline, response A, better; 2 = the system) of one row."""
     if j.status != "ok" or j.winner == "invalid":
         return math.nan
     if j.p_a is not None:
         return 2.0 - j.p_a
-    return {"A": 1.0, "B": 2.0, "tie": 1.5}[j.winner]
+    return _HARD_PREF[j.winner]
 
 
 class SystemRows:
@@ -37,18 +40,22 @@ class SystemRows:
         self.n_instructions = 0
         self.baseline_len: dict[int, int] = {}
         self.baseline_avg_length: float | None = None
+        by_system = self.by_system
+        n_max = 0
         for j in rows:
             meta = j.meta or {}
             if "system" not in meta or "instruction" not in meta:
                 raise DataError(f"judgment {j.request_id} has no system / instruction (not a systems-suite run)")
-            self.by_system[str(meta["system"])][int(meta["instruction"])].append(j)
-            self.baseline = self.baseline or meta.get("baseline")
+            k = int(meta["instruction"])
+            by_system[str(meta["system"])][k].append(j)
+            if not self.baseline:
+                self.baseline = meta.get("baseline")
             if j.len_a is not None:
-                self.baseline_len[int(meta["instruction"])] = j.len_a
+                self.baseline_len[k] = j.len_a
             if meta.get("baseline_avg_length") is not None:
                 self.baseline_avg_length = float(meta["baseline_avg_length"])
-            self.n_instructions = max(self.n_instructions, int(meta.get("n_instructions") or 0),
-                                      int(meta["instruction"]) + 1)
+            n_max = max(n_max, int(meta.get("n_instructions") or 0), k + 1)
+        self.n_instructions = n_max
 
     def systems(self) -> list[str]:
         return sorted(self.by_system)
