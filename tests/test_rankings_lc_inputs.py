@@ -22,6 +22,7 @@ from judgekit.store import read_judgments
 hf = pytest.importorskip("huggingface_hub")
 hfc = pytest.importorskip("huggingface_hub.constants")
 
+REAL_HUB_FILES = lc_inputs.hub_files  # conftest replaces it for every other test (no hub in tests)
 SYSTEMS = ["alpaca-7b", "gemma-7b-it", "phi-2-sft", "falcon-7b-instruct"]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -81,6 +82,7 @@ def test_hub_cache_offline_gives_the_inputs_and_the_run_records_them(shared_data
     monkeypatch.setattr(hfc, "HF_HUB_CACHE", str(tmp_path / "hub"))
     monkeypatch.setattr(hfc, "HF_HUB_OFFLINE", True)
     monkeypatch.setattr(lc_inputs, "_reachable", lambda host, timeout: pytest.fail("the cache should answer"))
+    monkeypatch.setattr(lc_inputs, "hub_files", REAL_HUB_FILES)
     output, doc = _run(shared_data, tmp_path / "r")
     notes = doc["suite_report"]["notes"]
     assert any(n.startswith("instruction difficulty read from ") and "from the local hub cache of "
@@ -132,7 +134,7 @@ def test_download_when_the_hub_answers(tmp_path: Path, shared_data: Path, monkey
     monkeypatch.setattr(hfc, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(lc_inputs, "_reachable", lambda host, timeout: None)
     monkeypatch.setattr(hf, "hf_hub_download", download)
-    paths, source = lc_inputs.hub_files("abc123")
+    paths, source = REAL_HUB_FILES("abc123")
     assert paths == {k: str(v) for k, v in files.items()}
     assert source == "the hub (tatsu-lab/alpaca_eval at revision abc123)"
     assert calls == [("tatsu-lab/alpaca_eval", "instruction_difficulty.csv", "dataset", "abc123"),
@@ -143,24 +145,25 @@ def test_fallbacks_say_why_the_hub_was_not_used(tmp_path: Path, shared_data: Pat
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hfc, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.setattr(hfc, "HF_HUB_OFFLINE", True)
-    assert lc_inputs.hub_files("main") == ({}, "HF_HUB_OFFLINE is set and tatsu-lab/alpaca_eval's files are not "
+    assert REAL_HUB_FILES("main") == ({}, "HF_HUB_OFFLINE is set and tatsu-lab/alpaca_eval's files are not "
                                                "in the local hub cache")
     monkeypatch.setattr(hfc, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(lc_inputs, "_reachable", lambda host, timeout: f"the hub ({host}) is not reachable: test")
-    assert lc_inputs.hub_files("main") == ({}, "the hub (huggingface.co) is not reachable: test")
+    assert REAL_HUB_FILES("main") == ({}, "the hub (huggingface.co) is not reachable: test")
 
     def broken(*a: object, **k: object) -> str:
         raise OSError("connection reset")
 
     monkeypatch.setattr(lc_inputs, "_reachable", lambda host, timeout: None)
     monkeypatch.setattr(hf, "hf_hub_download", broken)
-    assert lc_inputs.hub_files("main") == ({}, "downloading from the hub failed: OSError: connection reset")
+    assert REAL_HUB_FILES("main") == ({}, "downloading from the hub failed: OSError: connection reset")
     with monkeypatch.context() as m:
         m.setitem(sys.modules, "huggingface_hub", None)
-        assert lc_inputs.hub_files("main") == ({}, "huggingface_hub is not installed (pip install "
+        assert REAL_HUB_FILES("main") == ({}, "huggingface_hub is not installed (pip install "
                                                    "'judgekit-harness[hub]')")
     # end to end: estimated, and the output says so and why
     monkeypatch.setattr(lc_inputs, "_reachable", lambda host, timeout: f"the hub ({host}) is not reachable: test")
+    monkeypatch.setattr(lc_inputs, "hub_files", REAL_HUB_FILES)
     output, doc = _run(shared_data, tmp_path / "r")
     notes = doc["suite_report"]["notes"]
     assert any(n.startswith("length-controlled win rate: ESTIMATED") and n.endswith(
