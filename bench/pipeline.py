@@ -7,6 +7,10 @@ CPU time and the peak RSS of each phase are its own (``os.wait4`` rusage of the 
 - **run**: ``judgekit run --suite generic --judge mock:... --no-cache -q`` (loading the
   data, rendering every prompt, the mock backend, parsing, building and appending every
   judgment, compacting, scoring): CPU microseconds per judgment and peak RSS;
+- **judging**: the same run in one process through ``runner.prepare`` / ``runner.execute``, with
+  the CPU time and peak RSS taken when judging ends, before the end-of-run scoring (which reads
+  the finished judgments.jsonl back: ``scoring.score_run``), and after it; so the judging
+  pipeline's own figures are apart from the scoring's (the read side, issue 10's other half);
 - **score**: ``judgekit score RUN``;
 - **report**: ``judgekit report RUN`` (HTML with figures);
 - **headline**: ``scoring.headline_interval`` on the run's rows with ``--headline-resamples``
@@ -38,6 +42,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +138,38 @@ print(json.dumps({"interval_cpu_s": round(cpu, 3), "value": score.value if score
 """
 
 
+JUDGING_SNIPPET = """
+import asyncio, json, resource, sys, time
+t_start = time.process_time()
+from judgekit import runner
+from judgekit.progress import NullProgress
+from judgekit.types import JudgeConfig, RunConfig
+data, results_dir, run_id, judge = sys.argv[1:5]
+backend, _, model = judge.partition(":")
+marks = {}
+score_run = runner.score_run
+def timed(run_dir):
+    marks["judged_cpu"] = time.process_time()
+    marks["judged_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = score_run(run_dir)
+    marks["scored_cpu"] = time.process_time()
+    return out
+runner.score_run = timed
+t0 = time.process_time()
+cfg = RunConfig(suite="generic", data=data, results_dir=results_dir, run_id=run_id, use_cache=False,
+                judge=JudgeConfig(backend=backend, model=model))
+prep = runner.prepare(cfg)
+t1 = time.process_time()
+result = asyncio.run(runner.execute(prep, NullProgress()))
+n = result.n_requests
+print(json.dumps({"judgments": n, "n_sent": result.n_sent, "import_cpu_s": round(t0 - t_start, 3),
+                  "prepare_cpu_s": round(t1 - t0, 3), "judging_cpu_s": round(marks["judged_cpu"] - t1, 3),
+                  "end_scoring_cpu_s": round(marks["scored_cpu"] - marks["judged_cpu"], 3),
+                  "judging_us_per_judgment": round(1e6 * (marks["judged_cpu"] - t_start) / n, 1),
+                  "peak_rss_mb_when_judged": round(marks["judged_rss_mb"], 1)}))
+"""
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pairs", type=int, default=100_000)
@@ -141,7 +178,7 @@ def main() -> None:
     p.add_argument("--response-chars", type=int, default=600)
     p.add_argument("--judge", default="mock:[[A>B]]")
     p.add_argument("--phases", default="run,score,report,headline",
-                   help="comma-separated: run, score, report, headline, leaderboard")
+                   help="comma-separated: run, judging, score, report, headline, leaderboard")
     p.add_argument("--leaderboard", action="store_true", help="also time `judgekit leaderboard`")
     p.add_argument("--headline-resamples", type=int, default=200,
                    help="resamples for the headline phase (the leaderboard uses 200)")
@@ -177,6 +214,9 @@ def main() -> None:
             if phase == "run":
                 argv = [py, "-m", "judgekit", "run", "--suite", "generic", "--data", str(data), "--judge", args.judge,
                         "--no-cache", "-q", "--results-dir", str(results_dir), "--run-id", run_id]
+            elif phase == "judging":
+                argv = [py, "-c", JUDGING_SNIPPET, str(data), str(work / "results-judging"), run_id, args.judge]
+                shutil.rmtree(work / "results-judging", ignore_errors=True)
             elif phase == "score":
                 argv = [py, "-m", "judgekit", "score", str(run_dir)]
             elif phase == "report":
@@ -189,7 +229,9 @@ def main() -> None:
             else:
                 raise SystemExit(f"unknown phase {phase!r}")
             fig = child(argv, env)
-            if phase == "run":
+            if phase == "judging":
+                fig.update(json.loads(fig["output_tail"].strip().splitlines()[-1]))
+            if phase in ("run", "judging"):
                 fig["cpu_us_per_judgment"] = round(1e6 * fig["cpu_s"] / n_judgments, 1)
                 fig["rss_kb_per_judgment"] = round(1024 * fig["peak_rss_mb"] / n_judgments, 3)
             if phase == "headline":
@@ -199,6 +241,8 @@ def main() -> None:
             results[phase] = fig
             write_doc(args, load_start, results)  # after every phase: a long session keeps what it measured
             extra = (f"  {fig['cpu_us_per_judgment']:.1f} us CPU/judgment" if phase == "run" else
+                     f"  {fig['judging_us_per_judgment']:.1f} us CPU/judgment and {fig['peak_rss_mb_when_judged']:.0f}"
+                     " MB when judged" if phase == "judging" else
                      f"  interval {fig['interval_cpu_s']:.2f} s CPU ({args.headline_resamples} resamples)"
                      if phase == "headline" else "")
             print(f"  {phase:<12} wall {fig['wall_s']:8.2f} s  CPU {fig['cpu_s']:8.2f} s  "

@@ -24,13 +24,14 @@ from typing import Any
 import numpy as np
 
 from .aggregations import (
-    _meta,
     _subset,
     _verdict,
     agreement_with_votes,
     both_orders,
     conservative,
     correct,
+    human_votes,
+    rmbench_cell,
 )
 from .errors import ConfigError
 from .types import Judgment
@@ -175,7 +176,7 @@ def _mtbench_agreement(examples: Examples, args: Mapping[str, Any]) -> HeadlineS
     """agreement with the human votes without ties, over every (example, vote) comparison."""
     a, t = [], []
     for js in examples:
-        votes = _meta(js[0], "human_votes") or ([js[0].label] if js[0].label else [])
+        votes = human_votes(js)
         agree_n, total = agreement_with_votes([conservative(js)], [votes], ties=False)
         a.append(agree_n)
         t.append(total)
@@ -189,10 +190,10 @@ def _rmbench(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums | None
     k = len(args.get("styles", ["concise", "detailed plain", "detailed markdown"]))
     domains, cells, credit = [], [], []
     for js in examples:
-        i, j = int(_meta(js[0], "chosen_style")), int(_meta(js[0], "rejected_style"))
+        domain, i, j = rmbench_cell(js)
         if not (0 <= i < k and 0 <= j < k):
             return None  # the Python rule decides what such a row means
-        domains.append(_meta(js[0], "domain") or js[0].category or "")
+        domains.append(domain)
         cells.append(i * k + j)
         credit.append(float(np.mean([correct(x) for x in js])))
     codes, names = _codes(domains)
@@ -258,6 +259,25 @@ def _winrate(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
 
 
 # --------------------------------------------------------------------------- resampling
+
+
+@headline_sums("qa")
+def _qa(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums:
+    """Cohen's kappa of the judge's accept (a grade of at least 0.5) against gold correctness, over each
+    labelled example's first judgment (an unread grade or a failed request is not accepted): the 2x2
+    cells per example and the kappa of their sums, the statistic judgekit.metrics.qa bootstraps."""
+    from .metrics.qa import _kappa
+
+    cells = []
+    for js in examples:
+        j = js[0]
+        if j.gold_score is None:
+            cells.append((0.0, 0.0, 0.0, 0.0))
+            continue
+        a = j.status == "ok" and j.score is not None and j.score >= 0.5
+        g = float(j.gold_score) >= 0.5
+        cells.append((float(a and g), float(a and not g), float(not a and g), float(not a and not g)))
+    return HeadlineSums(np.asarray(cells, dtype=float).reshape(-1, 4), _kappa)
 
 
 def resampled_sums(units: np.ndarray, n_resamples: int, rng: np.random.Generator, *,

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +44,7 @@ class ParserSpec(Frozen):
     key: str | None = None
     # pair_scores: a regex with two numeric groups (score of first shown, score of second shown)
     # score (pointwise): a regex whose first group is the grade; the match selected by `select`
+    # (or `patterns`, tried in order: the first that matches anything decides)
     pattern: str | None = None
     # score: the valid grades [low, high]; a grade outside is invalid
     range: tuple[float, float] | None = None
@@ -134,9 +135,9 @@ class Template:
                               f"{type(exc).__name__}: {exc}") from None
         if self.spec.format == "completion":
             return (), (system + "\n\n" + user if system else user)
-        messages = [Message(role="system", content=system)] if system else []
-        messages.append(Message(role="user", content=user))
-        return tuple(messages), None
+        if not system:
+            return (Message(role="user", content=user),), None
+        return (_system_message(system), Message(role="user", content=user)), None
 
     # ------------------------------------------------------------------ probabilities
     def verdict_from_logprobs(self, choice_logprobs: dict[str, float]) -> Verdict:
@@ -197,17 +198,62 @@ def _globals(source: str) -> dict[str, Any]:
     return dict(_compile(source).globals)
 
 
+_MISSING = object()
+
+
+@lru_cache(maxsize=64)
+def _system_message(content: str) -> Message:
+    """The system message (frozen): most templates' system prompt is the same text for every
+    example, so it is validated once, not once per request."""
+    return Message(role="system", content=content)
+
+
 @cache
 def _static(source: str) -> str:
     return _compile(source).render()
 
 
+@cache
+def _substitution(source: str) -> tuple[tuple[bool, str], ...] | None:
+    """A template that is only text and ``{{ name }}`` outputs, as (is a name, text or name) parts;
+    None for any other (tags, filters, attributes, expressions). Text parts are jinja2's own,
+    after its lexer (newlines, whitespace control), so joining them with the values' ``str`` is
+    what jinja2 renders."""
+    parts: list[tuple[bool, str]] = []
+    for node in _ENV.parse(source).body:
+        if not isinstance(node, jinja2.nodes.Output):
+            return None
+        for child in node.nodes:
+            if isinstance(child, jinja2.nodes.TemplateData):
+                parts.append((False, child.data))
+            elif isinstance(child, jinja2.nodes.Name) and child.ctx == "load":
+                parts.append((True, child.name))
+            else:
+                return None
+    return tuple(parts)
+
+
 def _render(source: str, variables: dict[str, Any]) -> str:
     """``_compile(source).render(variables)``, with the context's globals merged once per template
     instead of once per call: the same context (a dict of the globals updated with the
-    variables), the same render function and the same error handling as ``Template.render``."""
+    variables), the same render function and the same error handling as ``Template.render``.
+    A template of plain ``{{ name }}`` substitutions is joined directly (:func:`_substitution`)."""
     if "{" not in source:  # no tag, expression or comment: the same text for every example
         return _static(source)
+    parts = _substitution(source)
+    if parts is not None:
+        out = []
+        for is_name, text in parts:
+            if not is_name:
+                out.append(text)
+                continue
+            value = variables.get(text, _MISSING)
+            if value is _MISSING:
+                if text not in _globals(source):
+                    raise jinja2.UndefinedError(f"{text!r} is undefined")
+                value = _globals(source)[text]
+            out.append(value if type(value) is str else str(value))
+        return "".join(out)
     template = _compile(source)
     flat = _globals(source)
     # as Template.new_context(vars) builds it, with the flattened globals in place of the ChainMap
@@ -243,12 +289,18 @@ def _label_verdict(p: ParserSpec, label: str, text: str) -> Verdict:
     return Verdict(winner=p.labels[key], label=label, strength=p.strengths.get(key), raw=text)
 
 
+@cache
+def _compiled(patterns: tuple[str, ...], flags: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """A parser's patterns, compiled once (not looked up in re's cache on every verdict)."""
+    bits = 0
+    for f in flags:
+        bits |= _FLAGS[f]
+    return tuple(re.compile(pattern, bits) for pattern in patterns)
+
+
 def _parse_regex(p: ParserSpec, text: str) -> Verdict:
-    flags = 0
-    for f in p.flags:
-        flags |= _FLAGS[f]
-    for pattern in p.patterns:
-        matches = [m for m in re.findall(pattern, text, flags) if m != ""]
+    for pattern in _compiled(p.patterns, p.flags):
+        matches = [m for m in pattern.findall(text) if m != ""]
         if not matches:
             continue
         if p.select == "unique":
@@ -275,8 +327,12 @@ def _parse_score(p: ParserSpec, text: str) -> Verdict:
     flags = 0
     for f in p.flags:
         flags |= _FLAGS[f]
-    matches = [m if isinstance(m, str) else m[0] for m in re.findall(p.pattern or "", text, flags)]
-    matches = [m for m in matches if m != ""]
+    matches: list[str] = []
+    for pattern in p.patterns or (p.pattern or "",):  # several: the first that matches decides (FastChat's backup)
+        matches = [m if isinstance(m, str) else m[0] for m in re.findall(pattern, text, flags)]
+        matches = [m for m in matches if m != ""]
+        if matches:
+            break
     if not matches:
         return Verdict(winner="invalid", raw=text, reason="no grade found")
     if p.select == "unique" and len({_normalise(m, p) if p.grades else float(m) for m in matches}) > 1:

@@ -8,10 +8,11 @@ own content, never from a global random state.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from typing import Literal
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, TypeVar
 
-from .types import GoldLabel, Order, PairExample, Winner
+from .types import GoldLabel, Judgment, Order, PairExample, Winner
 
 FLIP: dict[str, Winner] = {"A": "B", "B": "A", "tie": "tie", "invalid": "invalid"}
 
@@ -121,3 +122,61 @@ def win_credit(winner: Winner, p_a: float | None = None) -> float | None:
     if p_a is not None:
         return 1.0 - p_a
     return 1.0 if winner == "B" else 0.5 if winner == "tie" else 0.0
+
+
+def by_example(rows: Iterable[Judgment]) -> dict[str, list[Judgment]]:
+    """Rows grouped by example, each group in order AB, BA (then by sample), examples by id."""
+    groups: dict[str, list[Judgment]] = defaultdict(list)
+    for j in rows:
+        groups[j.example_id].append(j)
+    # the stable sort of all rows by (example, order, sample), one small group at a time
+    out: dict[str, list[Judgment]] = {}
+    for key in sorted(groups):
+        js = groups[key]
+        if len(js) > 1:
+            js.sort(key=lambda j: (j.order != "AB", j.sample))
+        out[key] = js
+    return out
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def category_of(item: Any) -> str | None:
+    """The category of a judgment, or of an example's judgments (its first one's)."""
+    if isinstance(item, (list, tuple)):
+        return item[0].category if item else None
+    return getattr(item, "category", None)
+
+
+def by_category(fn: Callable[[list[T]], R], *, key: Callable[[T], str | None] = category_of,
+                order: Sequence[str] | None = None, overall: str | None = "overall", overall_first: bool = True,
+                blank: str | None = None) -> Callable[[Iterable[T]], dict[str, R]]:
+    """``fn`` per category: the combinator every per-category figure goes through.
+
+    The returned function groups its items (judgments, or examples' judgment lists) by ``key``
+    and maps each category's name to ``fn`` of its items, and ``overall`` (unless None) to ``fn`` of
+    all of them, first or last. Categories come in ``order`` first (those present), then the rest
+    sorted. Items with no category (None or "") are left out of the categories, unless ``blank``
+    names their group (it sorts as "", first among the rest); they are always in ``overall``.
+    """
+    def per_category(items: Iterable[T]) -> dict[str, R]:
+        every = list(items)
+        groups: dict[str, list[T]] = {}
+        for it in every:
+            name = key(it) or ""
+            if name or blank is not None:
+                groups.setdefault(name, []).append(it)
+        first = [c for c in (order or []) if c in groups]
+        names = first + sorted(set(groups) - set(first))
+        out: dict[str, R] = {}
+        if overall is not None and overall_first:
+            out[overall] = fn(every)
+        for name in names:
+            out[(blank or "") if name == "" else name] = fn(groups[name])
+        if overall is not None and not overall_first:
+            out[overall] = fn(every)
+        return out
+
+    return per_category

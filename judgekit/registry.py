@@ -97,6 +97,16 @@ class Registry(Generic[T]):
         self._discover()
         return sorted(set(self._entries) | set(self._plugins))
 
+    def ordered(self) -> list[str]:
+        """The names in the order they were registered (built-ins, then plugins by name)."""
+        self._discover()
+        return [*self._entries, *sorted(set(self._plugins) - set(self._entries))]
+
+    def remove(self, name: str) -> None:
+        """Take an entry out (a test's throwaway registration); unknown names are an error."""
+        if self._entries.pop(name, None) is None and self._plugins.pop(name, None) is None:
+            raise ConfigError(f"unknown {self.kind} {name!r}; {self.listing}: {', '.join(self.names())}")
+
     def get(self, name: str) -> Callable[..., T]:
         self._discover()
         if name in self._entries:

@@ -8,9 +8,11 @@ requests that are missing or failed.
 from __future__ import annotations
 
 import asyncio
-import logging
+import datetime
+import itertools
 import random
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,26 +20,27 @@ from typing import Any
 from pydantic import ValidationError
 
 from .adapters import LoadedData, load_examples
+from .adapters.stream import ExampleStream, stream_examples
 from .aggregations import PointwiseMetrics, SuiteReport
 from .backends.base import Backend, call_with_retries, create_backend
 from .cache import CompletionCache, default_cache_path, request_key
 from .errors import ConfigError
 from .judging import PARSER_VERSION, make_judgment
-from .manifest import JudgeRef, RunManifest, TemplateRef, jsonable, run_manifest, sha, slug
+from .manifest import BackendStats, JudgeRef, RunManifest, TemplateRef, jsonable, run_manifest, sha, slug
 from .metrics.pairwise import PairwiseMetrics
+from .plan import FixedRequests, IdSet, PlannedRequests, RequestPlan
 from .progress import NullProgress, Progress
 from .prompts import Template, load_template, template_for_model
-from .protocols import orders_for
 from .redact import register_options
-from .sampling import SAMPLES_FILE, batches_for, expand_samples, report_for_run
-from .scoring import metrics_document, score_rows, suite_report
-from .store import JudgeClock, RunStore, run_dir_for, write_json_atomic
+from .resume import compact, count_rows, scan
+from .sampling import SAMPLES_FILE, report_for_run
+from .scoring import score_run
+from .store import JudgeClock, RunStore, read_judgments, run_dir_for, write_json_atomic
 from .suites import AggregationSpec, SuiteSpec, load_suite
 from .types import (
     Completion,
     Example,
     JudgeRequest,
-    Order,
     PairExample,
     PointExample,
     RunConfig,
@@ -45,7 +48,6 @@ from .types import (
     VerdictMode,
 )
 
-log = logging.getLogger(__name__)
 
 @dataclass
 class PreparedRun:
@@ -56,11 +58,20 @@ class PreparedRun:
     template: Template
     backend: Backend
     swap: bool
-    requests: list[JudgeRequest]
-    examples: dict[str, Example]
+    # the run's requests: made from the examples as the run goes (never all held), or a given list
+    requests: PlannedRequests | list[JudgeRequest]
+    examples: dict[str, Example] | ExampleStream  # a large local file's examples are read, not held
     run_id: str
     run_dir: Path
     manifest: RunManifest
+
+    @property
+    def n_requests(self) -> int:
+        return len(self.requests)
+
+    def planned(self) -> PlannedRequests:
+        return self.requests if isinstance(self.requests, PlannedRequests) else FixedRequests(
+            self.requests, self.examples)
 
 
 @dataclass
@@ -93,38 +104,9 @@ def resolve_template(config: RunConfig, suite: SuiteSpec, backend: Backend,
 
 def build_requests(examples: Sequence[Example], template: Template, sampling: SamplingParams,
                    swap: bool, single_order: str, mode: VerdictMode = "generate") -> list[JudgeRequest]:
-    prefill: str | None = None
-    choices: tuple[str, ...] = ()
-    if mode == "logprob":
-        if template.spec.logprob is None:
-            raise ConfigError(f"--verdict logprob: template {template.name!r} has no label tokens to read "
-                              "(no `logprob:` block in its sidecar); its verdict comes after a critique, "
-                              "so use --verdict generate")
-        prefill, choices = template.spec.logprob.prefill, tuple(template.spec.logprob.choices)
-        sampling = sampling.model_copy(update={"max_tokens": 1, "temperature": 0.0})
-    elif mode == "constrained":
-        choices = tuple(template.constrained_labels())
-        sampling = sampling.model_copy(update={"max_tokens": 32, "temperature": 0.0})
-    requests = []
-    for ex in examples:
-        # a pointwise example is judged once, in its only order
-        orders: list[Order] = (["AB"] if isinstance(ex, PointExample)
-                               else orders_for(ex, swap, single_order))  # type: ignore[arg-type]
-        for order in orders:
-            swapped = order == "BA"
-            messages, prompt = template.render(ex, swapped=swapped)
-            references: tuple[str, ...] = ()
-            if isinstance(ex, PointExample):
-                responses: tuple[str, ...] = (ex.response,)
-                references = tuple(ex.metadata.get("references") or ([ex.reference] if ex.reference else []))
-            else:
-                responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
-            requests.append(JudgeRequest(
-                request_id=f"{ex.id}#{order}", example_id=ex.id, order=order, messages=messages,
-                prompt=prompt, sampling=sampling, template=template.name, template_hash=template.hash,
-                mode=mode, prefill=prefill, choices=choices, question=ex.prompt, responses=responses,
-                references=references))
-    return requests
+    """Every request for these examples, rendered at once (the runner streams: :class:`RequestPlan`)."""
+    plan = RequestPlan.make(template, sampling, swap, single_order, mode)
+    return [r for r, _ in plan.requests(examples)]
 
 
 def with_args(suite: SuiteSpec, overrides: dict[str, Any]) -> SuiteSpec:
@@ -160,9 +142,15 @@ def prepare(config: RunConfig) -> PreparedRun:
     register_options(config.judge.options)  # masked in everything the run writes
     suite = with_args(load_suite(config.suite), config.suite_args)
     split, split_spec = suite.split(config.split)
-    data = load_examples(suite, split, config.data, config.limit)
     wanted = PointExample if suite.kind == "pointwise" else PairExample
-    examples: dict[str, Example] = {ex.id: ex for ex in data.examples if isinstance(ex, wanted)}
+    # a large local file is read as the run goes (checked once up front), not held
+    streamed = stream_examples(suite, split, config.data, config.limit, wanted)
+    examples: dict[str, Example] | ExampleStream
+    if streamed is not None:
+        examples, data = streamed[0], LoadedData([], streamed[1])
+    else:
+        data = load_examples(suite, split, config.data, config.limit)
+        examples = {ex.id: ex for ex in data.examples if isinstance(ex, wanted)}
     backend = create_backend(config.judge.backend, config.judge.model, config.judge.options)
     template = resolve_template(config, suite, backend, split_spec.template)
     if template.spec.kind != suite.kind:
@@ -179,9 +167,13 @@ def prepare(config: RunConfig) -> PreparedRun:
     if mode not in backend.verdict_modes:
         raise ConfigError(f"backend {config.judge.backend!r} cannot give {mode!r} verdicts; it supports: "
                           f"{', '.join(backend.verdict_modes)}")
-    requests = build_requests(list(examples.values()), template, sampling, swap, config.single_order, mode)
-    requests = expand_samples(requests, config.samples)
-    sampling = requests[0].sampling if requests else sampling
+    plan = RequestPlan.make(template, sampling, swap, config.single_order, mode, config.samples)
+    sampling = plan.sampling
+    # requests are rendered as the run goes: render the first example's now, so that a template
+    # that needs a field the data lacks stops the run here, before anything is sent
+    for _ in plan.requests(itertools.islice(examples.values(), 1)):
+        pass
+    requests = PlannedRequests(plan, examples)
 
     # A systems suite's run is the same run whichever systems it holds (adding one later judges only it),
     # and scoring inputs do not change a judgment: neither is part of the run's identity.
@@ -218,70 +210,96 @@ def prepare(config: RunConfig) -> PreparedRun:
 # --------------------------------------------------------------------------- judging
 
 
-async def _judge(prep: PreparedRun, pending: list[JudgeRequest], store: RunStore,
-                 cache: CompletionCache | None, progress: Progress, counts: dict[str, int],
-                 clock: JudgeClock | None = None) -> None:
+WINDOW_BATCHES = 4  # batches rendered ahead per worker: what a run holds beyond the requests in flight
+
+Item = tuple[JudgeRequest, Example, str | None]
+
+
+async def _judge(prep: PreparedRun, pending: Iterator[tuple[JudgeRequest, Example]], n_pending: int,
+                 store: RunStore, cache: CompletionCache | None, progress: Progress, counts: dict[str, int],
+                 clock: JudgeClock | None = None, present: IdSet | None = None) -> None:
+    """Judge the pending requests, streaming: a producer renders them (answering cache hits) into a
+    bounded queue of batches that ``concurrency`` workers send; each judgment is appended to the
+    store as it finishes, and none is kept."""
     backend, template = prep.backend, prep.template
     identity = backend.identity()
+    retried = present is not None and len(present) > 0
 
-    def finish(req: JudgeRequest, completion: Completion, key: str | None) -> None:
-        j = make_judgment(req, prep.examples[req.example_id], completion, template)
+    def finish(req: JudgeRequest, ex: Example, completion: Completion, key: str | None) -> None:
+        j = make_judgment(req, ex, completion, template)
         store.append(j)
         if cache is not None and key is not None and not completion.cached:
             cache.put(key, completion)
         counts["failed" if j.status == "error" else "ok"] += 1
+        if retried and req.request_id in present:  # type: ignore[operator]
+            counts["again"] += 1  # a failed request judged again: its old row is superseded
         progress.advance(invalid=j.winner == "invalid", failed=j.status == "error")
 
-    to_send: list[tuple[JudgeRequest, str | None]] = []
-    for req in pending:
-        key = request_key(identity, req) if cache is not None else None
-        hit = cache.get(key) if cache is not None and key is not None else None
-        if hit is not None:
+    def to_send() -> Iterator[Item]:
+        for req, ex in pending:
+            key = request_key(identity, req) if cache is not None else None
+            hit = cache.get(key) if cache is not None and key is not None else None
+            if hit is None:
+                yield req, ex, key
+                continue
             counts["cached"] += 1
-            finish(req, hit.model_copy(update={"request_id": req.request_id, "cached": True,
-                                                "attempts": 0}), key)
-        else:
-            to_send.append((req, key))
+            finish(req, ex, hit.model_copy(update={"request_id": req.request_id, "cached": True,
+                                                   "attempts": 0}), key)
 
     if backend.streams:  # the backend takes the whole run and yields batches as they finish
-        await _judge_streamed(backend, to_send, finish, counts)
+        await _judge_streamed(backend, list(to_send()), finish, counts)
         return
-    batches = batches_for(to_send, backend.batch_size, getattr(backend, "supports_n", False))
-    queue: asyncio.Queue[list[tuple[JudgeRequest, str | None]]] = asyncio.Queue()
-    for b in batches:
-        queue.put_nowait(b)
+    # a backend that draws several samples in one call gets each request's pending samples together
+    grouped = getattr(backend, "supports_n", False) and prep.config.samples > 1
+    size = max(1, backend.batch_size)
+    n_workers = max(1, min(prep.config.concurrency, -(-n_pending // size)))
+    queue: asyncio.Queue[list[Item] | None] = asyncio.Queue(maxsize=WINDOW_BATCHES * n_workers)
     rng = random.Random(prep.run_id)  # backoff jitter only
 
+    async def produce() -> None:
+        batch: list[Item] = []
+        for item in to_send():
+            if batch and (len(batch) == size if not grouped else
+                          (item[0].example_id, item[0].order) != (batch[0][0].example_id, batch[0][0].order)):
+                await queue.put(batch)
+                batch = []
+            batch.append(item)
+        if batch:
+            await queue.put(batch)
+        for _ in range(n_workers):
+            await queue.put(None)  # no more batches
+
     async def worker() -> None:
-        while True:
-            try:
-                batch = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            completions = await call_with_retries(backend, [r for r, _ in batch], prep.config.retry, rng)
+        while (batch := await queue.get()) is not None:
+            completions = await call_with_retries(backend, [r for r, _, _ in batch], prep.config.retry, rng)
             counts["sent"] += len(batch)
-            for (req, key), completion in zip(batch, completions, strict=True):
-                finish(req, completion, key)
+            for (req, ex, key), completion in zip(batch, completions, strict=True):
+                finish(req, ex, completion, key)
             if clock is not None:
                 clock.update(counts["sent"])  # timing on disk as the run goes: survives a kill
 
-    n_workers = max(1, min(prep.config.concurrency, len(batches)))
-    await asyncio.gather(*(worker() for _ in range(n_workers)))
+    # one failure (a worker's error, a render error, Ctrl-C) stops the others: nothing waits on a
+    # queue that no one reads
+    tasks = [asyncio.ensure_future(produce()), *(asyncio.ensure_future(worker()) for _ in range(n_workers))]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
 
 
-async def _judge_streamed(backend: Backend, to_send: list[tuple[JudgeRequest, str | None]], finish: Any,
-                          counts: dict[str, int]) -> None:
-    waiting = {req.request_id: (req, key) for req, key in to_send}
+async def _judge_streamed(backend: Backend, to_send: list[Item], finish: Any, counts: dict[str, int]) -> None:
+    waiting = {req.request_id: (req, ex, key) for req, ex, key in to_send}
     if waiting:
-        async for completions in backend.stream([req for req, _ in to_send]):
+        async for completions in backend.stream([req for req, _, _ in to_send]):
             for completion in completions:
                 item = waiting.pop(completion.request_id, None)
                 if item is not None:
                     counts["sent"] += 1
-                    finish(item[0], completion, item[1])
-    for req, key in waiting.values():  # the backend's stream ended without them: failed, retried on rerun
-        finish(req, Completion(request_id=req.request_id, error=f"backend {backend.name} returned no completion"),
-               key)
+                    finish(item[0], item[1], completion, item[2])
+    for req, ex, key in waiting.values():  # the backend's stream ended without them: failed, retried on rerun
+        finish(req, ex, Completion(request_id=req.request_id,
+                                   error=f"backend {backend.name} returned no completion"), key)
 
 
 def run(config: RunConfig, progress: Progress | None = None) -> RunResult:
@@ -298,22 +316,26 @@ async def execute(prep: PreparedRun, progress: Progress) -> RunResult:
 
 async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> RunResult:
     store.open_run(prep.manifest.to_json())
-    existing = store.load(keep={r.request_id for r in prep.requests})
-    done = {rid for rid, j in existing.items() if j.status == "ok"}
-    pending = [r for r in prep.requests if r.request_id not in done]
-    counts = {"ok": 0, "failed": 0, "cached": 0, "sent": 0}
+    requests = prep.planned()
+    path, exact = store.judgments_path, requests.ids.exact
+    # what the folder holds already, read once without keeping the judgments
+    existing = scan(path, requests.ids, requests.request_ids)
+    if existing.dirty:  # superseded rows or a torn last line: one row per request before appending
+        compact(path, exact)
+    n_pending = prep.n_requests - len(existing.done)
+    counts = {"ok": 0, "failed": 0, "cached": 0, "sent": 0, "again": 0}
     cache = None
-    if prep.config.use_cache and prep.backend.cacheable and pending:
+    if prep.config.use_cache and prep.backend.cacheable and n_pending:
         cache = CompletionCache(prep.config.cache or default_cache_path())
-    progress.start(total=len(prep.requests), completed=len(done),
-                   invalid=sum(existing[r].winner == "invalid" for r in done),
+    progress.start(total=prep.n_requests, completed=len(existing.done), invalid=existing.n_invalid,
                    description=f"{prep.suite.name}/{prep.split} {prep.backend.display_name}")
     # the judge's wall time (model loading included), what the leaderboard reports as cost
-    clock = JudgeClock(store) if pending and prep.backend.timed else None
+    clock = JudgeClock(store) if n_pending and prep.backend.timed else None
     try:
-        if pending:
+        if n_pending:
             await prep.backend.start(prep.run_dir)
-            await _judge(prep, pending, store, cache, progress, counts, clock)
+            pending = requests.pending(existing.done)
+            await _judge(prep, pending, n_pending, store, cache, progress, counts, clock, existing.present)
     finally:
         progress.stop()
         store.close()
@@ -322,33 +344,28 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
         await prep.backend.aclose()
         if clock is not None and counts["sent"]:
             clock.update(counts["sent"], force=True)
-        backend_stats = prep.backend.run_stats() if pending and counts["sent"] else None
+        backend_stats = prep.backend.run_stats() if n_pending and counts["sent"] else None
         if backend_stats:
             record_backend_stats(store, backend_stats)
-    rows = store.load(keep={r.request_id for r in prep.requests})
-    metrics = score_rows(rows.values(), prep.manifest)
-    report = suite_report(rows.values(), prep.manifest)
-    store.write_metrics(metrics_document(prep.manifest, metrics, len(rows), report))
+    if counts["again"]:  # a request judged again (a failed one retried): keep its latest row only
+        compact(path, exact)
+    n_rows = count_rows(path)  # one row per request now: what the file holds, not what was meant to be
+    metrics, report = score_run(prep.run_dir)  # from the file: no judgment is held for scoring
     extra: dict[str, Any] = {"backend_stats": backend_stats} if backend_stats else {}
-    if rows and all(j.status == "error" for j in rows.values()):
-        extra["no_answers"] = first_errors(rows.values())
+    if n_rows and not existing.n_ok + counts["ok"]:  # every row failed: say why
+        extra["no_answers"] = first_errors(read_judgments(path).values())
     if prep.config.samples > 1:
-        extra["sampling"] = report_for_run(rows.values(), prep.manifest)
+        extra["sampling"] = report_for_run(read_judgments(path).values(), prep.manifest)
         write_json_atomic(prep.run_dir / SAMPLES_FILE, extra["sampling"].model_dump(mode="json"))
     return RunResult(run_id=prep.run_id, run_dir=prep.run_dir, metrics=metrics,
-                     n_requests=len(prep.requests), n_resumed=len(done), n_cached=counts["cached"],
+                     n_requests=prep.n_requests, n_resumed=len(existing.done), n_cached=counts["cached"],
                      n_sent=counts["sent"], n_failed=metrics.n_failed, report=report,
-                     n_missing=len(prep.requests) - len(rows), extra=extra)
+                     n_missing=prep.n_requests - n_rows, extra=extra)
 
 
 def record_backend_stats(store: RunStore, stats: dict[str, Any]) -> None:
     """This invocation's backend figures (per-endpoint counts, errors, latencies) in the manifest:
     ``backend_stats`` holds the latest invocation's, ``backend_stats_history`` the last 20."""
-    import datetime
-
-    from .manifest import BackendStats
-    from .store import write_json_atomic
-
     manifest = store.read_manifest()
     if manifest is None:
         return
@@ -362,6 +379,4 @@ def record_backend_stats(store: RunStore, stats: dict[str, Any]) -> None:
 
 def first_errors(rows: Any, n: int = 3) -> list[tuple[str, int]]:
     """The most common failure messages of a run's failed rows, with their counts."""
-    from collections import Counter
-
     return Counter(j.error or "unknown error" for j in rows if j.status == "error").most_common(n)

@@ -1,7 +1,8 @@
 """Repeated sampling: N verdicts per request (``--samples N`` with a temperature).
 
 Each sample is its own request (``sample`` = 0..N-1; the request id of sample 0 is the usual
-``<example>#<order>``, later ones ``<example>#<order>~<k>``), cached under its sample index,
+``<example>#<order>``, later ones ``<example>#<order>~<k>``; made by ``judgekit.plan.RequestPlan``),
+cached under its sample index,
 so a rerun sends nothing and a run with more samples sends only the new ones. A backend
 that can draw several completions in one call (``supports_n``: the OpenAI-compatible client)
 gets all pending samples of a request in one call with ``n``; others get N calls. With a
@@ -21,12 +22,10 @@ From the stored samples, without new calls, :func:`sampling_report` gives:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 import numpy as np
 
-from .errors import ConfigError
 from .manifest import RunManifest
 from .metrics.interval import Score
 from .metrics.panel import CurvePoint, PanelAgreement, binomial_majority, panel_agreement, vote
@@ -37,45 +36,11 @@ from .types import Frozen, JudgeRequest, Judgment, Winner
 SAMPLES_FILE = "sampling.json"
 
 
-def expand_samples(requests: Sequence[JudgeRequest], n: int) -> list[JudgeRequest]:
-    """Each request N times, sample k = 0..N-1 (seed + k when a seed is fixed)."""
-    if n < 1:
-        raise ConfigError(f"--samples {n}: expected 1 or more")
-    if n == 1:
-        return list(requests)
-    out = []
-    for r in requests:
-        if r.mode != "generate":
-            raise ConfigError(f"--samples {n}: only generated verdicts are sampled; --verdict {r.mode} reads "
-                              "label probabilities once (greedy), so there is nothing to draw again")
-        if r.sampling.temperature <= 0:
-            raise ConfigError(f"--samples {n} needs --temperature above 0: greedy decoding gives the same "
-                              "verdict every time")
-        for k in range(n):
-            update: dict[str, Any] = {"sample": k, "request_id": r.request_id if k == 0 else f"{r.request_id}~{k}"}
-            if k and r.sampling.seed is not None:
-                update["sampling"] = r.sampling.model_copy(update={"seed": r.sampling.seed + k})
-            out.append(r.model_copy(update=update))
-    return out
-
-
 def same_prompt(a: JudgeRequest, b: JudgeRequest) -> bool:
     """Two samples of one request (they may differ only in sample index, id and seed)."""
     return (a.example_id, a.order, a.messages, a.prompt, a.mode) == (b.example_id, b.order, b.messages, b.prompt,
                                                                     b.mode) and \
         a.sampling.model_copy(update={"seed": None}) == b.sampling.model_copy(update={"seed": None})
-
-
-def batches_for(items: Sequence[tuple[JudgeRequest, Any]], batch_size: int,
-                supports_n: bool) -> list[list[tuple[JudgeRequest, Any]]]:
-    """The runner's batches: fixed-size chunks, except that a backend drawing several samples in
-    one call gets each request's pending samples together."""
-    if not supports_n or not any(r.sample for r, _ in items):
-        return [list(items[i:i + batch_size]) for i in range(0, len(items), batch_size)]
-    groups: dict[tuple[str, str], list[tuple[JudgeRequest, Any]]] = {}
-    for item in items:
-        groups.setdefault((item[0].example_id, item[0].order), []).append(item)
-    return list(groups.values())
 
 
 # --------------------------------------------------------------------------- the report

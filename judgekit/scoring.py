@@ -21,6 +21,7 @@ from .headline_sums import HEADLINE_SUMS, resampled_sums
 from .manifest import RunManifest, require_manifest
 from .metrics.interval import Score
 from .metrics.pairwise import PairwiseMetrics, pairwise_metrics
+from .metrics.registry import MetricInput, registered_figures
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .protocols import combine, win_credit
 from .store import JUDGMENTS, RunStore, read_judgments
@@ -37,10 +38,18 @@ __all__ = ["HEADLINE_RESAMPLES", "Metrics", "applicable_policies", "by_example",
 @paused_gc
 def score_rows(rows: Iterable[Judgment], manifest: RunManifest) -> Metrics:
     """The run's metrics: pointwise, or the pairwise report under the manifest's headline policy."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    metrics: Metrics
     if manifest.kind == "pointwise":
-        return pointwise_metrics(rows)
-    return pairwise_metrics(rows, headline_policy=manifest.protocol.headline_policy,
-                            category_order=manifest.protocol.category_order)
+        metrics = pointwise_metrics(rows)
+    else:
+        metrics = pairwise_metrics(rows, headline_policy=manifest.protocol.headline_policy,
+                                   category_order=manifest.protocol.category_order)
+    # the metrics declared in judgekit.metrics.registry that apply to this run
+    inp = MetricInput(kind=manifest.kind, suite=manifest.suite.name,
+                      aggregation=manifest.aggregation.name if manifest.aggregation else None)
+    figures = registered_figures(rows, inp, manifest.protocol.category_order)
+    return metrics.model_copy(update={"registered": figures}) if figures else metrics
 
 
 @paused_gc

@@ -57,7 +57,7 @@ class SplitSpec(Frozen):
 
 
 class AggregationSpec(Frozen):
-    """The suite's published aggregation (judgekit/aggregations.py) and its arguments."""
+    """The suite's published aggregation (judgekit/aggregations/) and its arguments."""
 
     name: str
     args: dict[str, Any] = Field(default_factory=dict)

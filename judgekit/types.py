@@ -172,7 +172,8 @@ class Judgment(Record):
     score: float | None = None
     gold_score: float | None = None
     # Facts about the example that a suite's published aggregation needs (subset, turn, the
-    # styles of an RM-Bench pair, human votes of MT-Bench): the example's metadata["aggregate"].
+    # styles of an RM-Bench pair, human votes of MT-Bench): the example's metadata["aggregate"],
+    # written and read as the typed models of judgekit.facts (stored as their plain dict).
     meta: dict[str, Any] | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None

@@ -277,10 +277,11 @@ def test_readme_offline_validate_example(tmp_path: Path, monkeypatch: pytest.Mon
     assert folder.name.startswith("mock_A_B-")
     doc = json.loads((folder / "validate.json").read_text())
     checks = {(c["metric"], c["scope"]): c for c in doc["suites"][0]["checks"]}
-    acc = checks[("accuracy", "overall")]
+    acc = checks[("accuracy (judgebench policy)", "overall")]
+    assert doc["suites"][0]["headline"] == "accuracy (judgebench policy)" and acc["headline"]
     assert (f"{acc['baseline']:.2f}", f"{acc['candidate']:.2f}", f"{acc['p_value']:.1e}") == ("65.71", "0.00", "1.2e-69")
     assert "65.71 -> 0.00 % overall (McNemar p = 1.2e-69)" in " ".join(readme.split())
-    assert all(c["status"] == "fail" for (m, _), c in checks.items() if m == "accuracy")
+    assert all(c["status"] == "fail" for c in checks.values() if c["headline"])
     bias = checks[("position bias", "overall")]
     assert bias["status"] == "fail" and f"{bias['baseline'] + 50:.2f}" == "55.95" and bias["candidate"] == 50.0
     assert checks[("invalid verdicts", "overall")]["status"] == "pass"
@@ -343,9 +344,10 @@ def test_validate_table_keeps_its_row_labels(width: int, shared_data: Path, tmp_
                                    str(shared_data), "--baseline", f"replay:{shared_data / 'judgebench' / 'outputs' / O1_MINI}",
                                    "-q"], env={"COLUMNS": str(width)})
     assert res.exit_code == 1, res.output
-    table = [line for line in res.output.splitlines() if line.startswith(" accuracy, ") or line.startswith(" position")]
+    table = [line for line in res.output.splitlines() if line.startswith(" headline, ") or line.startswith(" position")]
     assert len(table) == 6 and all(len(line) <= width and "…" not in line for line in table)
-    overall = next(line for line in table if line.startswith(" accuracy, overall")).split()
+    assert "judgebench/gpt  headline: accuracy (judgebench policy)" in res.output
+    overall = next(line for line in table if line.startswith(" headline, overall")).split()
     assert overall[2:5] == ["65.71", "0.00", "-65.71"] and overall[-3:] == ["<0.001", "350", "FAIL"]
     if width >= 100:
         assert "[-70.57, -60.86]" in " ".join(overall)

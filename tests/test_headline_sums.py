@@ -91,6 +91,14 @@ def cases() -> list[tuple[str, str, list[Judgment], dict[str, Any]]]:
         point.append(row(f"p{i:03d}", "AB", "A" if score is not None else "invalid", label=None,
                          category=rng.choice(["a", "b"]), status=status, score=score, gold=gold))
     out.append(("pointwise", "pointwise", point, {}))
+    qa = []
+    for i in range(70):
+        gold = None if rng.random() < 0.1 else float(rng.random() < 0.5)
+        status = "error" if rng.random() < 0.05 else "ok"
+        score = None if status != "ok" or rng.random() < 0.1 else rng.choice([0.0, 0.25, 0.5, 1.0])
+        qa.append(row(f"q{i:03d}", "AB", "A" if score is not None else "invalid", label=None,
+                      category=rng.choice(["a", "b"]), status=status, score=score, gold=gold))
+    out.append(("qa", "qa", qa, {}))
     return out
 
 
@@ -100,10 +108,11 @@ CASES = cases()
 def test_which_aggregations_have_a_vectorised_headline() -> None:
     from judgekit.aggregations import aggregations
 
-    # qa and rewardbench2 (issue 13) came after the vectorised forms: their leaderboard interval
-    # still reruns the aggregation per resample (headline_replicates falls back to the loop); the
-    # systems leaderboards (issue 12) compute their own intervals (judgekit.rankings)
-    assert set(HEADLINE_SUMS) == set(aggregations.names()) - {"qa", "rewardbench2", "alpaca_eval", "arena_hard"}
+    # rewardbench2 (issue 13) came after the vectorised forms: its leaderboard interval still reruns
+    # the aggregation per resample (headline_replicates falls back to the loop); the systems
+    # leaderboards (issue 12) compute their own intervals (judgekit.rankings)
+    assert set(HEADLINE_SUMS) == set(aggregations.names()) - {"rewardbench2", "alpaca_eval", "arena_hard", "mt_bench",
+                                                              "system_scores", "system_winrate"}
     assert {c[1] for c in CASES} == set(HEADLINE_SUMS)
 
 

@@ -50,3 +50,23 @@ def test_fast_render_keeps_strict_undefined_and_globals() -> None:
     text = messages[-1].content
     assert text.index("second answer") < text.index("first answer")  # swapped
 
+
+
+def test_plain_substitution_templates_take_the_join_path_and_match_jinja2() -> None:
+    """A template of text and ``{{ name }}`` only is joined directly; anything else goes through
+    jinja2. Both give the sandboxed environment's output, StrictUndefined's error included."""
+    plain = "Q:\r\n{{ question }}\n{{response_a}}{# note #} and {{ response_b }}\n  {{- question }}\n"
+    assert prompts._substitution(plain) is not None
+    for source in ("{{ question | upper }}", "{% if question %}x{% endif %}", "{{ question.title }}",
+                   "{{ question ~ 'x' }}", "{{ response_a[0] }}"):
+        assert prompts._substitution(source) is None, source
+    variables = {"question": "q <b> {{ x }}\r\n", "response_a": 12, "response_b": None}
+    for source in (plain, "{{ question }}{{ range }}"):
+        assert prompts._render(source, variables) == prompts._ENV.from_string(source).render(variables)
+    with pytest.raises(jinja2.UndefinedError) as fast:
+        prompts._render(plain, {"question": "q"})
+    with pytest.raises(jinja2.UndefinedError) as slow:
+        prompts._ENV.from_string(plain).render({"question": "q"})
+    assert str(fast.value) == str(slow.value) == "'response_a' is undefined"
+    shipped = [n for n in template_names() if prompts._substitution(load_template(n).text) is not None]
+    assert "arena_hard" in shipped  # the fast path is the one the shipped pairwise default takes

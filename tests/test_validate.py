@@ -65,7 +65,12 @@ def _validate(root: Path, shared: Path, run_dir: Path, answers: dict[str, str], 
 
 
 def _check(summary: dict, metric: str, scope: str = "overall") -> dict:  # type: ignore[type-arg]
+    """A check by metric ("headline": the suite's headline, JudgeBench's accuracy under its vote)."""
     (suite,) = summary["suites"]
+    if metric == "headline":
+        assert suite["headline"] == "accuracy (judgebench policy)"
+        return next(c for c in suite["checks"] if c["headline"] and c["scope"] == scope
+                    and c["metric"] == suite["headline"])
     return next(c for c in suite["checks"] if c["metric"] == metric and c["scope"] == scope)
 
 
@@ -74,15 +79,15 @@ def test_candidate_equal_to_baseline_passes(baseline, shared_data: Path) -> None
     res, summary, out = _validate(root, shared_data, run_dir, dict(answers), "equal")
     assert res.exit_code == 0, (res.output, res.exception)
     assert summary["passed"] is True
-    acc = _check(summary, "accuracy")
+    acc = _check(summary, "headline")
     assert acc["difference"] == 0.0 and acc["status"] == "pass" and acc["p_value"] == 1.0
     assert acc["n"] == 350
-    scopes = {c["scope"] for c in summary["suites"][0]["checks"] if c["metric"] == "accuracy"}
+    scopes = {c["scope"] for c in summary["suites"][0]["checks"] if c["headline"]}
     assert scopes == {"overall", "knowledge", "reasoning", "math", "coding"}
     assert all(c["status"] == "pass" for c in summary["suites"][0]["checks"])
     md = (out / "validate.md").read_text()
     assert md.startswith("## judgekit validate: PASS")
-    assert "| judgebench/gpt | accuracy | overall |" in md
+    assert "| judgebench/gpt | headline: accuracy (judgebench policy) | overall |" in md
 
 
 def test_candidate_with_flipped_verdicts_fails(baseline, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +102,7 @@ def test_candidate_with_flipped_verdicts_fails(baseline, shared_data: Path) -> N
     res, summary, out = _validate(root, shared_data, run_dir, degraded, "flipped")
     assert res.exit_code == 1, (res.output, res.exception)
     assert summary["passed"] is False
-    acc = _check(summary, "accuracy")
+    acc = _check(summary, "headline")
     assert acc["status"] == "fail"
     assert acc["difference"] < -1.0 and acc["ci_high"] < 0 and acc["p_value"] < 0.05
     # the verdicts' own arithmetic: flipping one order of a pair both orders got right makes it wrong
@@ -108,6 +113,11 @@ def test_candidate_with_flipped_verdicts_fails(baseline, shared_data: Path) -> N
     assert acc["candidate"] == pytest.approx(100 * len(both - hit) / 350)
     assert "**FAIL**" in (out / "validate.md").read_text()
     assert "FAIL" in res.output
+    # the figures the README quotes for this test
+    quoted = (f"accuracy {acc['baseline']:.2f} -> {acc['candidate']:.2f} %, difference {acc['difference']:.2f} points "
+              f"[{acc['ci_low']:.2f}, {acc['ci_high']:.2f}], McNemar p = {acc['p_value']:.1e}")
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert quoted in " ".join(readme.split()), quoted
 
 
 def test_candidate_with_more_invalid_verdicts_fails(baseline, shared_data: Path) -> None:  # type: ignore[no-untyped-def]
@@ -122,8 +132,8 @@ def test_candidate_with_more_invalid_verdicts_fails(baseline, shared_data: Path)
         garbled[rid] = "I cannot decide."
     res, summary, _ = _validate(root, shared_data, run_dir, garbled, "garbage")
     assert res.exit_code == 1, (res.output, res.exception)
-    assert _check(summary, "accuracy")["difference"] == 0.0
-    assert _check(summary, "accuracy")["status"] == "pass"
+    assert _check(summary, "headline")["difference"] == 0.0
+    assert _check(summary, "headline")["status"] == "pass"
     inv = _check(summary, "invalid verdicts")
     assert inv["status"] == "fail" and inv["baseline"] == 0.0 and inv["candidate"] > 3
 

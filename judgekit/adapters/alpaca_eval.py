@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from ..facts import SystemFacts
 from ..registry import adapters
 from ..suites import PartSpec, SplitSpec, SuiteSpec
 from ..types import Example, PairExample
@@ -192,8 +193,9 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             examples.append(PairExample(
                 id=f"{name}/{k}", prompt=ins, response_a=baseline.outputs[ins], response_b=s.outputs[ins],
                 category=name,
-                metadata={"aggregate": {"system": name, "baseline": baseline_name, "instruction": k,
-                                        "n_instructions": len(instructions), "baseline_avg_length": base_len}}))
+                metadata={"aggregate": SystemFacts(system=name, baseline=baseline_name, instruction=k,
+                                                   n_instructions=len(instructions),
+                                                   baseline_avg_length=base_len).stored()}))
         sys_prov[name] = {**s.provenance, "n_missing": len(missing)}
     provenance: dict[str, Any] = {"source": "systems", "baseline": {"name": baseline_name, **baseline.provenance},
                                   "n_instructions": len(instructions), "systems": sys_prov}

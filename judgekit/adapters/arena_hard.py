@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
+from ..facts import SystemFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
@@ -166,10 +167,10 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             b_text, b_len = answers[uid]
             examples.append(PairExample(
                 id=f"{name}/{uid}", prompt=prompts[k], response_a=a_text, response_b=b_text, category=name,
-                metadata={"aggregate": {"system": name, "baseline": baseline_name, "instruction": k,
-                                        "n_instructions": n, "uid": uid,
-                                        "style_a": [a_len, *markdown_counts(a_text)],
-                                        "style_b": [b_len, *markdown_counts(b_text)]}}))
+                metadata={"aggregate": SystemFacts(system=name, baseline=baseline_name, instruction=k,
+                                                   n_instructions=n, uid=uid,
+                                                   style_a=[a_len, *markdown_counts(a_text)],
+                                                   style_b=[b_len, *markdown_counts(b_text)]).stored()}))
         if missing:
             log.warning("%s: %d of the %d questions have no answer (or no baseline answer); not judged", path,
                         missing, n)

@@ -16,14 +16,15 @@ The mapping comes from the suite YAML's ``args`` or the command line (``--field 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample, PointExample
-from ._io import LoadedData, Row, rows_of_split
+from ._io import LoadedData, Row, file_sha256, read_records, rows_of_split
 
 DEFAULT_LABELS: dict[str, GoldLabel] = {"A": "A", "B": "B", "tie": "tie", "a": "A", "b": "B", "1": "A",
                                         "2": "B", "0": "tie", "1.0": "A", "2.0": "B", "0.0": "tie"}
@@ -48,6 +49,44 @@ def parse_mapping(items: Iterable[str], option: str) -> dict[str, str]:
 
 @adapters.register("generic")
 def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None) -> LoadedData:
+    mapping = _mapping(suite)
+    rows, provenance = rows_of_split(suite, split, data, suite.args,
+                                     "the generic suite needs --data FILE (JSONL, JSON, CSV, TSV or Parquet) or "
+                                     "--field-mapped hub dataset (args.hub)")
+    examples = list(_examples(rows, *mapping))
+    _require_gold(examples, rows, mapping[0], mapping[2])
+    return LoadedData(examples, provenance)
+
+
+def stream(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
+           ) -> tuple[Callable[[], Iterator[Example]], dict[str, Any]] | None:
+    """The examples of one local file, read again on each call of the returned function (for runs
+    too large to hold: :mod:`judgekit.adapters.stream`); None when the data is not one local file.
+    The function raises what :func:`load` raises, the missing-gold error at the end of the file."""
+    if data is None or not Path(data).is_file() or suite.args.get("hub") or len(split.files()) != 1:
+        return None
+    mapping = _mapping(suite)
+    path = Path(data)
+    provenance = {"source": "file", "path": str(path.resolve()), "sha256": file_sha256(path)}
+
+    def examples() -> Iterator[Example]:
+        first: Row | None = None
+        gold = n = 0
+        for row, ex in _rows_and_examples(read_records(path), *mapping):
+            first = first or row
+            n += 1
+            gold += (ex.label if isinstance(ex, PairExample) else ex.score) is not None
+            yield ex
+        if n and not gold and first is not None:
+            _no_gold(n, first, mapping[0], mapping[2])
+
+    return examples, provenance
+
+
+load.stream = stream  # type: ignore[attr-defined]
+
+
+def _mapping(suite: SuiteSpec) -> tuple[dict[str, str], dict[str, GoldLabel], str]:
     args = suite.args
     kind = args.get("kind", suite.kind)
     fields: dict[str, str] = dict(args.get("fields", {}))
@@ -60,11 +99,16 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
         if gold not in ("A", "B", "tie"):
             raise ConfigError(f"--label {raw}={gold}: the label must be A, B or tie")
         labels[_value_key(raw)] = gold
-    rows, provenance = rows_of_split(suite, split, data, args,
-                                     "the generic suite needs --data FILE (JSONL, JSON, CSV, TSV or Parquet) or "
-                                     "--field-mapped hub dataset (args.hub)")
     col = {name: fields.get(name, name) for name in known}
-    examples: list[Example] = []
+    return col, labels, kind
+
+
+def _examples(rows: Iterable[Row], col: dict[str, str], labels: dict[str, GoldLabel], kind: str) -> Iterator[Example]:
+    return (ex for _, ex in _rows_and_examples(rows, col, labels, kind))
+
+
+def _rows_and_examples(rows: Iterable[Row], col: dict[str, str], labels: dict[str, GoldLabel], kind: str
+                       ) -> Iterator[tuple[Row, Example]]:
     for i, row in enumerate(rows):
         rid = row.get(col["id"], types=(str, int), required=False)
         example_id = str(rid) if rid is not None else str(i)
@@ -80,22 +124,20 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             # which model wrote each response, when the data says (the audit's self_preference probe)
             generators = {k: str(v) for k in ("generator_a", "generator_b")
                           if (v := row.get(col[k], types=(str,), required=False)) is not None}
-            examples.append(PairExample(id=example_id, prompt=_text(row, col, "prompt"),
-                                        response_a=_text(row, col, "a"), response_b=_text(row, col, "b"),
-                                        label=label, category=None if category is None else str(category),
-                                        metadata=generators))
+            yield row, PairExample(id=example_id, prompt=_text(row, col, "prompt"),
+                                   response_a=_text(row, col, "a"), response_b=_text(row, col, "b"),
+                                   label=label, category=None if category is None else str(category),
+                                   metadata=generators)
         else:
             raw_score = row.get(col["score"], types=(str, int, float), required=False)
             try:
                 score = None if raw_score is None else float(raw_score)
             except ValueError:
                 raise row.error(f"expected a number, got {raw_score!r}", col["score"]) from None
-            examples.append(PointExample(
+            yield row, PointExample(
                 id=example_id, prompt=_text(row, col, "prompt"), response=_text(row, col, "response"),
                 score=score, reference=row.get(col["reference"], required=False),
-                rubric=row.get(col["rubric"], required=False), category=None if category is None else str(category)))
-    _require_gold(examples, rows, col, kind)
-    return LoadedData(examples, provenance)
+                rubric=row.get(col["rubric"], required=False), category=None if category is None else str(category))
 
 
 def _text(row: Row, col: dict[str, str], field: str) -> str:
@@ -111,11 +153,14 @@ def _text(row: Row, col: dict[str, str], field: str) -> str:
 
 def _require_gold(examples: list[Example], rows: list[Row], col: dict[str, str], kind: str) -> None:
     """A dataset where no example has a gold label gives no accuracy: stop before judging anything."""
-    field = "label" if kind == "pairwise" else "score"
     gold = [e.label if isinstance(e, PairExample) else e.score for e in examples]
     if not examples or any(g is not None for g in gold):
         return
-    first = rows[0]
-    raise DataError(f"no example has a gold {field}: the column is missing or empty in all {len(examples)} rows "
+    _no_gold(len(examples), rows[0], col, kind)
+
+
+def _no_gold(n: int, first: Row, col: dict[str, str], kind: str) -> None:
+    field = "label" if kind == "pairwise" else "score"
+    raise DataError(f"no example has a gold {field}: the column is missing or empty in all {n} rows "
                     f"(columns: {', '.join(map(str, first.data))}); map judgekit's field {field!r} to the right "
                     f"column with --field {field}=COLUMN", path=first.path, field=col[field])

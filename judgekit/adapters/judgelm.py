@@ -15,6 +15,7 @@ import os
 import re
 from typing import Any
 
+from ..facts import JudgeLMFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample
@@ -73,7 +74,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             continue
         metadata: dict[str, Any] = {"answer1_model_id": q.get("answer1_model_id", required=False),
                                     "answer2_model_id": q.get("answer2_model_id", required=False),
-                                    "aggregate": {"gpt4_scores": [s1, s2]}}
+                                    "aggregate": JudgeLMFacts(gpt4_scores=[s1, s2]).stored()}
         if references is not None:
             metadata["reference"] = reference_text(references[i])
         examples.append(PairExample(

@@ -22,6 +22,7 @@ import os
 from collections import Counter, defaultdict
 from typing import Any
 
+from ..facts import MTBenchFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample
@@ -83,7 +84,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
     if "pairs" in parts:  # LLMBar's processed set: one labelled pair per row
         for i, row in enumerate(parts["pairs"]):
             ex = pair_from_row(row, f"mtbench-processed/{i}", None)
-            examples.append(ex.model_copy(update={"metadata": {"aggregate": {"human_votes": [ex.label]}}}))
+            examples.append(ex.model_copy(update={"metadata": {"aggregate": MTBenchFacts(human_votes=[ex.label]).stored()}}))
         return LoadedData(examples, provenance)
 
     groups: dict[tuple[int, str, str, int], dict[str, Any]] = {}
@@ -126,7 +127,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             meta["ref_answer_1"] = ref[0]
             if len(ref) > 1:
                 meta["ref_answer_2"] = ref[1]
-        meta["aggregate"] = {"turn": turn, "human_votes": list(votes[key])}
+        meta["aggregate"] = MTBenchFacts(turn=turn, human_votes=list(votes[key])).stored()
         examples.append(PairExample(
             id=f"{qid}/{model_a}/{model_b}/turn{turn}",
             prompt=conv_a[0] if turn == 1 else conv_a[2],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+from ..facts import PandaLMFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, GoldLabel, PairExample
@@ -60,6 +61,6 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                 response_a=response(row, "response1"), response_b=response(row, "response2"), label=gold,
                 metadata={"instruction": row.get("instruction"), "input": row.get("input", required=False) or "",
                           "motivation_app": row.get("motivation_app", required=False),
-                          "aggregate": {"annotators": votes}}))
+                          "aggregate": PandaLMFacts(annotators=votes).stored()}))
     provenance["no_majority"] = no_majority
     return LoadedData(examples, provenance)

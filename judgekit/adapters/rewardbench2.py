@@ -23,6 +23,7 @@ import os
 from typing import Any
 
 from ..errors import ConfigError
+from ..facts import RewardBench2Facts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PointExample
@@ -79,7 +80,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                     examples.append(PointExample(
                         id=f"{rid}#{k}", prompt=prompt, response=text, score=1.0 if k < n_correct else 0.0,
                         category=subset, metadata={"is_ties": subset == "Ties",
-                                                   "aggregate": {**base, "mode": "rating", "index": k}}))
+                                                   "aggregate": RewardBench2Facts(**base, mode="rating", index=k).stored()}))
                 continue
             if subset == "Ties":
                 skipped += 1
@@ -91,7 +92,7 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             shown = {f"answer_{LETTERS[p].lower()}": completions[k] for p, k in enumerate(order)}
             examples.append(PointExample(
                 id=rid, prompt=prompt, response=completions[0], score=float(order.index(0) + 1), category=subset,
-                metadata={**shown, "aggregate": {**base, "mode": "fourway", "shown": order}}))
+                metadata={**shown, "aggregate": RewardBench2Facts(**base, mode="fourway", shown=order).stored()}))
     if skipped:
         provenance = {**provenance, "ties_left_out": skipped}
     return LoadedData(examples, provenance)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from ..facts import RMBenchFacts
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample
@@ -40,5 +41,5 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
                     examples.append(PairExample(
                         id=f"{base}:c{i}r{j}", prompt=row.get("prompt"), response_a=chosen[i],
                         response_b=rejected[j], label="A", category=domain, source=raw_domain,
-                        metadata={"aggregate": {"domain": domain, "chosen_style": i, "rejected_style": j}}))
+                        metadata={"aggregate": RMBenchFacts(domain=domain, chosen_style=i, rejected_style=j).stored()}))
     return LoadedData(examples, provenance)

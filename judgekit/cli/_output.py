@@ -8,6 +8,7 @@ from rich.table import Table
 
 from ..aggregations import PointwiseMetrics, SuiteReport
 from ..metrics.pairwise import PairwiseMetrics
+from ..metrics.registry import Metric, shown_on
 from ..scoring import applicable_policies, headline
 from ..views.format import ci_short as _ci_short
 from ..views.format import digits_for, format_p, interval, num
@@ -56,28 +57,9 @@ def print_metrics(m: PairwiseMetrics, title: str, console: Console | None = None
     console = console or Console()
     console.print(metrics_table(m, title, console.width, report))
     other = Table(show_header=False, box=None, padding=(0, 2))
-    other.add_row("swap consistency", f"{_with_ci(m.swap_consistency)} %" if m.swap_consistency else
-                  "- (single order)")
-    pp = m.position_preference
-    p_text = f", {format_p(pp.p_value)}" if pp.p_value is not None else ""
-    other.add_row("position preference (first shown)",
-                  f"{_with_ci(pp)} %  of {pp.n} decisive verdicts{p_text}")
-    if m.length_bias is not None:
-        lb = m.length_bias
-        other.add_row("prefers the longer response", f"{_with_ci(lb)} %  of {lb.n} decisive verdicts"
-                      + (f", {format_p(lb.p_value)}" if lb.p_value is not None else ""))
-    other.add_row("invalid verdicts", f"{m.n_invalid} of {m.invalid_rate.n}  ({_with_ci(m.invalid_rate)} %)")
-    if (m.accuracy_bounds is not None and m.n_invalid + m.n_failed > 0
-            and m.accuracy_bounds.policy in applicable_policies(m, report)):
-        b = m.accuracy_bounds
-        other.add_row(f"{b.policy} accuracy, invalid as wrong / dropped / correct",
-                      f"{_fmt(b.invalid_as_wrong)} / {_fmt(b.invalid_dropped)} / {_fmt(b.invalid_as_correct)} %")
-    other.add_row("Cohen's kappa vs gold", _with_ci(m.cohen_kappa, 4))
-    if m.soft_calibration is not None:
-        sc = m.soft_calibration
-        other.add_row("soft verdicts: Brier / ECE",
-                      f"{num(sc.brier.value, 4)} {interval(sc.brier, 4)} / "
-                      f"{num(sc.ece.value, 4)} {interval(sc.ece, 4)}  (n = {sc.n})")
+    for metric in shown_on("terminal", "pairwise"):
+        for row in figure_rows(metric, m, report):
+            other.add_row(*row)
     if m.bootstrap is not None and m.bootstrap.n_resamples:
         other.add_row("[dim]intervals[/dim]",
                       f"[dim]{m.bootstrap.method} bootstrap, {m.bootstrap.n_resamples} resamples of "
@@ -86,6 +68,38 @@ def print_metrics(m: PairwiseMetrics, title: str, console: Console | None = None
         other.add_row("[red]failed requests[/red]",
                       f"[red]{m.n_failed}: rerun the same command to retry them[/red]")
     console.print(other)
+
+
+def figure_rows(metric: Metric, m: PairwiseMetrics | PointwiseMetrics, report: SuiteReport | None
+                ) -> list[tuple[str, str]]:
+    """A registered metric's lines in the terminal: (label, text), as its declaration says."""
+    label = metric.terminal or metric.label
+    s = metric.value(m)
+    if s is None:
+        return [(label, metric.missing)] if metric.missing else []
+    style = metric.terminal_style
+    if style == "bounds":
+        if not (isinstance(m, PairwiseMetrics) and m.n_invalid + m.n_failed > 0
+                and s.policy in applicable_policies(m, report)):
+            return []
+        return [(f"{s.policy} {label}",
+                 f"{_fmt(s.invalid_as_wrong)} / {_fmt(s.invalid_dropped)} / {_fmt(s.invalid_as_correct)} %")]
+    if style == "soft":
+        sc = m.soft_calibration if isinstance(m, PairwiseMetrics) else None
+        if sc is None:
+            return []
+        return [(label, f"{num(sc.brier.value, 4)} {interval(sc.brier, 4)} / "
+                        f"{num(sc.ece.value, 4)} {interval(sc.ece, 4)}  (n = {sc.n})")]
+    unit = f" {metric.unit}" if metric.unit else ""
+    if style == "decisive":
+        p_text = f", {format_p(s.p_value)}" if s.p_value is not None else ""
+        return [(label, f"{_with_ci(s, metric.digits)}{unit}  of {s.n} decisive verdicts{p_text}")]
+    if style == "count":
+        return [(label, f"{s.count} of {s.n}  ({_with_ci(s, metric.digits)}{unit})")]
+    rows = [(label, f"{_with_ci(s, metric.digits)}{unit}")]
+    rows += [(f"{label}: {cat}", f"{_with_ci(c, metric.digits)}{unit}  (n = {c.n})")
+             for cat, c in metric.categories(m).items()]
+    return rows
 
 
 def print_pointwise(m: PointwiseMetrics, title: str, console: Console | None = None) -> None:
@@ -99,6 +113,14 @@ def print_pointwise(m: PointwiseMetrics, title: str, console: Console | None = N
     t.add_row("mean absolute error", _fmt(m.mean_abs_error, 3), f"n={m.mean_abs_error.n}")
     t.add_row("invalid grades", f"{m.n_invalid} of {m.invalid_rate.n}", f"{_fmt(m.invalid_rate)} %")
     console.print(t)
+    # the registered metrics that apply to pointwise runs (the built-in ones are the table's rows)
+    other = Table(show_header=False, box=None, padding=(0, 2))
+    for metric in shown_on("terminal", "pointwise"):
+        if metric.compute is not None:
+            for row in figure_rows(metric, m, None):
+                other.add_row(*row)
+    if other.row_count:
+        console.print(other)
     if m.n_failed:
         console.print(f"[red]failed requests: {m.n_failed}: rerun the same command to retry them[/red]")
 

@@ -9,10 +9,12 @@ import click
 
 SYSTEMS_OPTIONS = [
     click.option("--systems", "systems", multiple=True, metavar="PATH",
-                 help="Systems suites: a system's outputs (AlpacaEval model_outputs.json, or its folder, or a "
-                 "folder of system folders). Repeat the option; several paths may also be comma-separated."),
+                 help="Systems suites: a system's outputs (alpaca_eval: model_outputs.json, its folder, or a "
+                 "folder of system folders; arena_hard and mt_bench: model_answer/<model>.jsonl or the folder; "
+                 "generic_systems: JSONL/CSV/Parquet files of prompt, system, output rows). Repeat the option; "
+                 "several paths may also be comma-separated."),
     click.option("--baseline", default=None, help="Systems suites: the baseline system's name "
-                 "(alpaca_eval: gpt4_1106_preview)."),
+                 "(alpaca_eval: gpt4_1106_preview; arena_hard: gpt-4-0314; generic_systems: required when pairwise)."),
     click.option("--instruction-difficulty", default=None, metavar="CSV",
                  help="alpaca_eval: AlpacaEval's instruction_difficulty.csv for the length-controlled win rate "
                  "(without it the difficulties are estimated from the systems ranked, and the output says so)."),
@@ -83,7 +85,7 @@ def print_systems_report(report: Any, title: str, console: Any) -> None:
     """A systems suite's leaderboard, one row per system, best first, as the benchmark prints it."""
     from rich.table import Table
 
-    from ..rankings import ALPACA_COLUMNS
+    from ..rankings import ALPACA_COLUMNS, GRADE_COLUMNS
 
     for table in report.tables:
         t = Table(title=f"{title}: {table.title}", title_justify="left", pad_edge=False)
@@ -104,7 +106,10 @@ def print_systems_report(report: Any, title: str, console: Any) -> None:
             for c in table.columns:
                 t.add_column(c, justify="right", overflow="fold")
             for k, (name, row) in enumerate(table.rows.items(), start=1):
-                t.add_row(str(k), name, *[_v(row.get(c)) + _ci(row.get(c)) for c in table.columns])
+                # counts as integers; a grade's interval (MT-Bench, 1-10) with two decimals, a percentage's with one
+                t.add_row(str(k), name, *[_v(row.get(c), 0) if getattr(row.get(c), "count", None) is not None else
+                                          _v(row.get(c)) + _ci(row.get(c), 2 if c in GRADE_COLUMNS else 1)
+                                          for c in table.columns])
         console.print(t)
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     console.print(f"[bold]{report.headline_name}: {_v(report.headline)}[/bold]   ({counts})")

@@ -6,26 +6,12 @@ from typing import Any
 import click
 from rich.console import Console
 
-from ..errors import ConfigError
+from ..audit_gate import parse_limits
 from ..progress import NullProgress, Progress, RichProgress
 from ..types import RetryPolicy, RunConfig
 from ._judge_args import judge_config as make_judge_config
 from ._judge_args import key_values
 from .run_cmd import generic_args
-
-
-def parse_limits(items: tuple[str, ...]) -> dict[str, float]:
-    """``--max-effect PROBE[/VARIANT]=X`` -> {"PROBE[/VARIANT]": X}."""
-    out: dict[str, float] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep or not key.strip():
-            raise ConfigError(f"--max-effect {item!r}: expected PROBE=NUMBER or PROBE/VARIANT=NUMBER")
-    return out
 
 
 @click.command("audit")
@@ -116,31 +102,25 @@ def audit_cmd(suite: str, split: str | None, judge: str | None, judge_config: Pa
     failed = []
     if fail_on_flag:
         failed += [f"{e.probe}/{e.variant or ''}: flagged" for e in result.flagged]
-    effects = {(e.probe, e.variant): e for p in result.probes for e in p.effects}
-    for key, limit_value in limits.items():
-        name, _, variant = key.partition("/")
-        chosen = [e for (pn, vn), e in effects.items() if pn == name and (not variant or vn == variant)]
-        if not chosen:
-            raise ConfigError(f"--max-effect {key}: the audit reported no such effect")
-        for e in chosen:
-            v = e.estimate.value
-            if v is not None and abs(v - e.null_value) > limit_value:
-                failed.append(f"{e.probe}/{e.variant or ''}: {v:.3f} is more than {limit_value:g} from "
-                              f"{e.null_value:g}")
+    from ..audit_gate import baseline_gates, limit_gates
+
+    failed += [f"{g.name}: {g.reason}" for g in limit_gates(result, limits) if g.failed]
     if baseline_audit is not None:
-        from ..audit import compare_audits, load_audit
+        from ..audit import load_audit
 
         other = load_audit(baseline_audit)
-        comps = compare_audits(result, other, max_increase=max_increase, level=level, n_resamples=resamples,
+        gates = baseline_gates(result, other, max_increase=max_increase, level=level, n_resamples=resamples,
                                seed=seed)
         click.echo(f"\nagainst the baseline audit of {other.judge} (candidate - baseline, paired over examples):")
         click.echo("| probe | variant | candidate | baseline | difference | interval | p | worse |\n|---|---|---|---|---|---|---|---|")
-        for c in comps:
-            d = c.difference
+        for g in gates:
+            d = g.difference
+            assert d is not None
             ci = "–" if d.ci_low is None else f"[{d.ci_low:+.3f}, {d.ci_high:+.3f}]"
-            click.echo(f"| {c.probe} | {c.variant or ''} | {_f(c.candidate)} | {_f(c.baseline)} | {_f(d.value)} | "
-                       f"{ci} | {'–' if d.p_value is None else f'{d.p_value:.2g}'} | {'WORSE' if c.worse else 'no'} |")
-        failed += [f"{c.probe}/{c.variant or ''}: more biased than the baseline" for c in comps if c.worse]
+            click.echo(f"| {g.probe} | {g.variant or ''} | {_f(g.candidate.value)} | {_f(g.baseline)} | "
+                       f"{_f(d.value)} | {ci} | {'–' if d.p_value is None else f'{d.p_value:.2g}'} | "
+                       f"{'WORSE' if g.failed else 'no'} |")
+        failed += [f"{g.name}: more biased than the baseline" for g in gates if g.failed]
     if failed:
         console.print("[red]gate failed[/red]: " + "; ".join(failed))
         raise SystemExit(1)

@@ -57,7 +57,7 @@ def leaderboard_cmd(results_dir: Path, suite: str, split: str | None, formats: s
     header, rows = table_rows(board)
     # the terminal shows the main columns; the files have them all
     shown = ["rank", "model", "win rate", "standard error", "LC win rate [95% CI]", "n_total"] \
-        if board.kind == "winrate" else \
+        if board.kind == "winrate" else header[:2] + header[3:-3] + ["n_invalid"] if board.kind == "grades" else \
         ["rank", "judge", header[3], "swap consistency", "position preference", "invalid %", "n"]
     if "style-controlled [90% CI]" in header:  # Arena-Hard: its style-controlled score beside the score
         shown.insert(shown.index("LC win rate [95% CI]"), "style-controlled [90% CI]")

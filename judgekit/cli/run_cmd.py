@@ -180,7 +180,7 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
         unit = "responses" if prep.suite.kind == "pointwise" else "pairs"
         orders = "one grade each" if prep.suite.kind == "pointwise" else ("both orders" if prep.swap else "one order")
         console.print(f"[bold]{prep.suite.name}[/bold] split {prep.split}: {len(prep.examples)} {unit}, "
-                      f"{len(prep.requests)} requests ({orders}); "
+                      f"{prep.n_requests} requests ({orders}); "
                       f"judge {prep.backend.display_name}; "
                       + (f"template {prep.template.name} ({prep.template.hash})" if prep.backend.uses_template
                          else "no template (reward-model scores)"))
@@ -203,7 +203,7 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
         failed += result.n_failed
         if result.n_missing:
             missing += result.n_missing
-            console.print(f"[red]{result.n_missing} of {len(prep.requests)} requests have no judgment[/red]; "
+            console.print(f"[red]{result.n_missing} of {prep.n_requests} requests have no judgment[/red]; "
                           "rerun the same command to judge them")
         if "no_answers" not in result.extra:
             headlines.append((f"{prep.suite.name}/{prep.split}", *headline_text(result.metrics, result.report)))

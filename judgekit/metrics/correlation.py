@@ -25,14 +25,21 @@ import numpy as np
 Numbers = Sequence[float] | np.ndarray
 
 
-def paired_finite(x: Numbers, y: Numbers) -> tuple[np.ndarray, np.ndarray]:
-    """The two inputs as float arrays, without the pairs where either is not finite."""
+def finite_pairs(x: Numbers, y: Numbers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two inputs as float arrays without the pairs where either is not finite, and the mask
+    of the pairs kept (for whatever travels with them, such as clusters)."""
     a = np.asarray(x, dtype=float)
     b = np.asarray(y, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"length mismatch: {a.size} vs {b.size}")
     keep = np.isfinite(a) & np.isfinite(b)
-    return a[keep], b[keep]
+    return a[keep], b[keep], keep
+
+
+def paired_finite(x: Numbers, y: Numbers) -> tuple[np.ndarray, np.ndarray]:
+    """The two inputs as float arrays, without the pairs where either is not finite."""
+    a, b, _ = finite_pairs(x, y)
+    return a, b
 
 
 def rankdata(a: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ Each number draws from its own seeded stream, so adding a metric never moves ano
 interval. Per-category intervals are marginal (each holds at the stated level on its own);
 per-category position-preference tests carry Holm-adjusted p-values.
 
-The judgments are turned into arrays once (:class:`PairwiseArrays`); everything after that
+The judgments are turned into arrays once (:class:`PairwiseArrays`, in :mod:`.pairwise_arrays`;
+the shares and their intervals are :mod:`.pairwise_shares`); everything after that
 is vectorised, so a million judgments take about a second. Conflict policies are applied
 through :func:`judgekit.protocols.combine` itself, once per distinct tuple of verdicts.
 """
@@ -22,10 +23,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from operator import attrgetter
+from typing import Any
 
 import numpy as np
+from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 from ..protocols import POLICIES, combine
 from ..types import Frozen, Judgment
@@ -33,16 +34,16 @@ from .agreement import kappa_from_confusion
 from .bias import longer_choices
 from .calibration import SoftCalibration, soft_calibration
 from .interval import Score
+from .pairwise_arrays import INVALID, WINNERS, PairwiseArrays
+from .pairwise_shares import _Ctx, _first_per_group, _nan_to_none, _share_p, _type_counts, _unique_inverse
+from .registry import Figure, omit_empty
 from .stats import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     adjust_pvalues,
-    binomial_test,
     bootstrap_from_types,
-    clustered_share_test,
     compress_rows,
-    ratio,
     rng_for,
 )
 
@@ -93,118 +94,18 @@ class PairwiseMetrics(Frozen):
     length_bias: Score | None = None  # % of decisive verdicts on unequal-length pairs that pick the longer
     accuracy_bounds: AccuracyBounds | None = None
     soft_calibration: SoftCalibration | None = None  # p(A) against gold, when the judge gives one
+    registered: dict[str, Figure] = {}  # the registered metrics (judgekit.metrics.registry); omitted when none
+
+    @model_serializer(mode="wrap")
+    def _omit_no_registered(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return omit_empty(handler(self), "registered")
 
     @property
     def headline(self) -> Score:
         return self.accuracy[self.headline_policy].overall
 
 
-# --------------------------------------------------------------------------- judgments as arrays
-
-WINNERS = ("A", "B", "tie", "invalid")
-W_CODE = {w: i for i, w in enumerate(WINNERS)}
-INVALID = W_CODE["invalid"]
-TIE = W_CODE["tie"]
-LABEL_CODE = {"A": 0, "B": 1, "tie": 2, None: -1}
-
-
-@dataclass(frozen=True)
-class PairwiseArrays:
-    """Judgment rows as parallel arrays, sorted by example, then order (AB first), then
-    sample. Codes: winners A=0, B=1, tie=2, invalid=3; labels A=0, B=1, tie=2, none=-1;
-    orders AB=0, BA=1; categories index ``category_names`` (-1: none)."""
-
-    example: np.ndarray
-    order: np.ndarray
-    category: np.ndarray
-    category_names: list[str]
-    label: np.ndarray
-    ok: np.ndarray
-    winner: np.ndarray
-    shown: np.ndarray
-    len_a: np.ndarray
-    len_b: np.ndarray
-    p_a: np.ndarray
-
-    @classmethod
-    def from_judgments(cls, judgments: Iterable[Judgment]) -> PairwiseArrays:
-        rows = list(judgments)
-        n = len(rows)
-        if not n:
-            e = np.zeros(0, dtype=np.int64)
-            f = np.zeros(0)
-            return cls(e, e, e, [], e, e.astype(bool), e, e, f, f, f)
-
-        def col(name: str) -> list:
-            return list(map(attrgetter(name), rows))
-
-        def coded(name: str, table: dict) -> np.ndarray:
-            return np.fromiter(map(table.__getitem__, map(attrgetter(name), rows)), dtype=np.int64, count=n)
-
-        cat = col("category")
-        cat_names = sorted({c for c in set(cat) if c})
-        cat_index: dict[str | None, int] = {c: i for i, c in enumerate(cat_names)}
-        cat_index.update({None: -1, "": -1})
-        return cls.build(
-            example=_codes(col("example_id")), order=coded("order", {"AB": 0, "BA": 1}),
-            sample=np.fromiter(map(attrgetter("sample"), rows), dtype=np.int64, count=n),
-            category=np.fromiter(map(cat_index.__getitem__, cat), dtype=np.int64, count=n),
-            category_names=cat_names, label=coded("label", LABEL_CODE),
-            ok=coded("status", {"ok": 1, "error": 0}).astype(bool), winner=coded("winner", W_CODE),
-            shown=coded("shown_winner", W_CODE), len_a=np.array(col("len_a"), dtype=float),
-            len_b=np.array(col("len_b"), dtype=float), p_a=np.array(col("p_a"), dtype=float))
-
-    @classmethod
-    def build(cls, *, example: np.ndarray, order: np.ndarray, sample: np.ndarray | None = None,
-              category: np.ndarray, category_names: Sequence[str], label: np.ndarray, ok: np.ndarray,
-              winner: np.ndarray, shown: np.ndarray, len_a: np.ndarray | None = None,
-              len_b: np.ndarray | None = None, p_a: np.ndarray | None = None) -> PairwiseArrays:
-        """From unsorted code arrays (see the class docstring); sorts them."""
-        n = len(example)
-        smp = np.zeros(n, dtype=np.int64) if sample is None else np.asarray(sample)
-        ex = np.asarray(example, dtype=np.int64)
-        od = np.asarray(order, dtype=np.int64)
-        span_s = int(smp.max()) + 1 if n else 1
-        if n and (int(ex.max()) + 1) * 2 * span_s < 2**62 and int(ex.min()) >= 0 and int(smp.min()) >= 0:
-            idx = np.argsort((ex * 2 + od) * span_s + smp, kind="stable")  # one key: faster than lexsort
-        else:
-            idx = np.lexsort((smp, od, ex))
-        nan = np.full(n, np.nan)
-
-        def take(a: np.ndarray | None, default: np.ndarray) -> np.ndarray:
-            return (default if a is None else np.asarray(a))[idx]
-
-        return cls(example=np.asarray(example)[idx], order=np.asarray(order)[idx],
-                   category=np.asarray(category)[idx], category_names=list(category_names),
-                   label=np.asarray(label)[idx], ok=np.asarray(ok, dtype=bool)[idx],
-                   winner=np.asarray(winner)[idx], shown=np.asarray(shown)[idx],
-                   len_a=take(len_a, nan).astype(float), len_b=take(len_b, nan).astype(float),
-                   p_a=take(p_a, nan).astype(float))
-
-
-def _codes(values: Sequence[str]) -> np.ndarray:
-    """Codes in sorted order of the values, so the report does not depend on row order."""
-    index = {v: i for i, v in enumerate(sorted(set(values)))}
-    return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
-
-
 # --------------------------------------------------------------------------- the report
-
-
-def _nan_to_none(x: float) -> float | None:
-    return None if math.isnan(x) else x
-
-
-def _share_p(units: np.ndarray) -> float | None:
-    """p-value of a share against 0.5 from per-example [numerator, denominator] rows: exact
-    binomial when no example has more than one verdict, else cluster-robust (the two orders
-    of a pair are not independent verdicts)."""
-    units = units[units[:, 1] > 0]
-    if units.size == 0:
-        return None
-    if int(units[:, 1].max()) <= 1:
-        return _nan_to_none(binomial_test(int(units[:, 0].sum()), int(units[:, 1].sum())))
-    return _nan_to_none(clustered_share_test(units[:, 0], units[:, 1]))
 
 
 def pairwise_metrics(judgments: Iterable[Judgment], *, headline_policy: str = "judgebench",
@@ -214,78 +115,6 @@ def pairwise_metrics(judgments: Iterable[Judgment], *, headline_policy: str = "j
     return pairwise_metrics_from_arrays(PairwiseArrays.from_judgments(judgments), headline_policy=headline_policy,
                                         category_order=category_order, policies=policies,
                                         n_resamples=n_resamples, seed=seed, level=level)
-
-
-class _Ctx:
-    """What every metric of one report shares: the seed, the resample count, the level."""
-
-    def __init__(self, n_resamples: int, seed: int, level: float) -> None:
-        self.n_resamples, self.seed, self.level = n_resamples, seed, level
-
-    def share(self, units: np.ndarray, key: tuple[str, ...], *, percent: bool = True,
-              higher_is_better: bool | None = True, n: int | None = None, count: int | None = None,
-              n_invalid: int | None = None, p_value: float | None = None) -> Score:
-        """A share from per-unit [numerator, denominator] rows, with its bootstrap interval."""
-        types, counts = _type_counts(np.asarray(units, dtype=np.int64).reshape(-1, 2))
-        return self.share_of_types(types, counts[0], key, percent=percent, higher_is_better=higher_is_better, n=n,
-                                   count=count, n_invalid=n_invalid, p_value=p_value)
-
-    def share_of_types(self, types: np.ndarray, counts: np.ndarray, key: tuple[str, ...], *, percent: bool = True,
-                       higher_is_better: bool | None = True, n: int | None = None, count: int | None = None,
-                       n_invalid: int | None = None, p_value: float | None = None) -> Score:
-        keep = counts > 0
-        types, counts = types[keep], counts[keep]
-        num, den = int(counts @ types[:, 0]), int(counts @ types[:, 1])
-        scale = 100.0 if percent else 1.0
-        value = scale * (num / den) if den else None
-        lo = hi = None
-        if den and self.n_resamples:
-            res = bootstrap_from_types(types, counts, ratio, n_resamples=self.n_resamples,
-                                       rng=rng_for(self.seed, *key), level=self.level)
-            lo = None if res.low is None else scale * res.low
-            hi = None if res.high is None else scale * res.high
-        return Score(value=value, n=den if n is None else n, count=num if count is None else count,
-                     higher_is_better=higher_is_better, ci_low=lo, ci_high=hi,
-                     ci_level=self.level if lo is not None else None, n_invalid=n_invalid, p_value=p_value)
-
-
-def _unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` for non-negative integer keys, by counting
-    when their range is small (it is for verdict tuples and confusion cells)."""
-    if keys.size and int(keys.min()) >= 0 and int(keys.max()) < max(1 << 20, 4 * keys.size):
-        present = np.flatnonzero(np.bincount(keys))
-        lookup = np.empty(int(present[-1]) + 1, dtype=np.int64)
-        lookup[present] = np.arange(present.size)
-        return present, lookup[keys]
-    uniq, inv = np.unique(keys, return_inverse=True)
-    return uniq, inv.ravel()
-
-
-def _first_per_group(sorted_groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct values of a sorted array and the index of each one's first occurrence."""
-    if sorted_groups.size == 0:
-        return sorted_groups, np.zeros(0, dtype=np.int64)
-    first = np.concatenate([[True], sorted_groups[1:] != sorted_groups[:-1]])
-    idx = np.flatnonzero(first)
-    return sorted_groups[idx], idx
-
-
-def _type_counts(units: np.ndarray, cat: np.ndarray | None = None, n_cat: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The possible [numerator, denominator] unit types and how many units of each there are,
-    overall (row 0 when ``cat`` is None) or per category (row c + 1 for category c, row 0 for
-    none): one bincount, no sorting."""
-    num = units[:, 0]
-    den = units[:, 1]
-    big_n = int(num.max()) + 1 if num.size else 1
-    big_d = int(den.max()) + 1 if den.size else 1
-    width = big_n * big_d
-    key = num * big_d + den
-    if cat is None:
-        counts = np.bincount(key, minlength=width)[None, :]
-    else:
-        counts = np.bincount((cat + 1) * width + key, minlength=(n_cat + 1) * width).reshape(n_cat + 1, width)
-    grid = np.arange(width)
-    return np.column_stack([grid // big_d, grid % big_d]), counts
 
 
 def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = "judgebench",

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-from .correlation import kendall_of_finite, paired_finite, pearson_of_finite, rankdata
+from .correlation import finite_pairs, kendall_of_finite, paired_finite, pearson_of_finite, rankdata
 from .correlation import kendall_tau as kendall_tau  # re-exported: the value alone
 from .correlation import spearman_rho as spearman_rho  # re-exported: the value alone
 from .interval import Score
@@ -75,12 +75,7 @@ def _bootstrap(fn: Callable[[np.ndarray, np.ndarray], float], a: np.ndarray, b: 
 
 def _correlation(name: str, x: Numbers, y: Numbers, ci: CIMethod, level: float, n_resamples: int, seed: int,
                  cluster: Sequence[object] | np.ndarray | None) -> Score:
-    a0 = np.asarray(x, dtype=float)
-    b0 = np.asarray(y, dtype=float)
-    if a0.shape != b0.shape:
-        raise ValueError(f"length mismatch: {a0.size} vs {b0.size}")
-    keep = np.isfinite(a0) & np.isfinite(b0)
-    a, b = a0[keep], b0[keep]
+    a, b, keep = finite_pairs(x, y)
     n = int(a.size)
     cl = None if cluster is None else np.asarray(cluster, dtype=object)[keep]
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..aggregations import ReportTable, SuiteReport, invalid_counts, register
+from ..facts import SystemFacts, optional_facts
 from ..metrics.interval import Score
 from ..types import Judgment
 from .judge_quality import judge_quality_tables
@@ -62,9 +63,9 @@ class ArenaBattles:
                 battle = s2 + [1.0 - x for x in s1]
                 sc += battle
                 self.per_question.setdefault(s, {})[k] = float(np.mean(battle))
-                meta = js[0].meta or {}
-                if meta.get("style_a") is not None and meta.get("style_b") is not None:
-                    st += [[*map(float, meta["style_b"]), *map(float, meta["style_a"])]] * len(battle)
+                facts = optional_facts(js[0], SystemFacts)
+                if facts is not None and facts.style_a is not None and facts.style_b is not None:
+                    st += [[*map(float, facts.style_b), *map(float, facts.style_a)]] * len(battle)
             self.scores[s] = np.asarray(sc, dtype=float)
             if st and len(st) == len(sc):
                 self.style[s] = np.asarray(st, dtype=float)

@@ -12,14 +12,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ..facts import SystemFacts, facts_of
 from ..metrics.interval import Score
 from ..metrics.stats import DEFAULT_LEVEL
 from ..types import Judgment
 
-SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard")  # aggregations whose report is a system leaderboard
-
-
-_HARD_PREF = {"A": 1.0, "B": 2.0, "tie": 1.5}
+# aggregations whose report is a system leaderboard (mt_bench and system_scores: mean grades, .grades)
+SYSTEM_AGGREGATIONS = ("alpaca_eval", "arena_hard", "mt_bench", "system_scores", "system_winrate")
 
 
 def _pref(j: Judgment) -> float:
@@ -28,7 +27,7 @@ def _pref(j: Judgment) -> float:
         return math.nan
     if j.p_a is not None:
         return 2.0 - j.p_a
-    return _HARD_PREF[j.winner]
+    return {"A": 1.0, "B": 2.0, "tie": 1.5}[j.winner]
 
 
 class SystemRows:
@@ -40,22 +39,17 @@ class SystemRows:
         self.n_instructions = 0
         self.baseline_len: dict[int, int] = {}
         self.baseline_avg_length: float | None = None
-        by_system = self.by_system
-        n_max = 0
         for j in rows:
-            meta = j.meta or {}
-            if "system" not in meta or "instruction" not in meta:
+            if not j.meta or "system" not in j.meta or "instruction" not in j.meta:
                 raise DataError(f"judgment {j.request_id} has no system / instruction (not a systems-suite run)")
-            k = int(meta["instruction"])
-            by_system[str(meta["system"])][k].append(j)
-            if not self.baseline:
-                self.baseline = meta.get("baseline")
+            meta = facts_of(j, SystemFacts)
+            self.by_system[meta.system][meta.instruction].append(j)
+            self.baseline = self.baseline or meta.baseline
             if j.len_a is not None:
-                self.baseline_len[k] = j.len_a
-            if meta.get("baseline_avg_length") is not None:
-                self.baseline_avg_length = float(meta["baseline_avg_length"])
-            n_max = max(n_max, int(meta.get("n_instructions") or 0), k + 1)
-        self.n_instructions = n_max
+                self.baseline_len[meta.instruction] = j.len_a
+            if meta.baseline_avg_length is not None:
+                self.baseline_avg_length = float(meta.baseline_avg_length)
+            self.n_instructions = max(self.n_instructions, meta.n_instructions or 0, meta.instruction + 1)
 
     def systems(self) -> list[str]:
         return sorted(self.by_system)
@@ -90,12 +84,12 @@ def item_keys(rows: Sequence[Judgment]) -> dict[str, int]:
     """How an oracle file may name an item: its position (as text) or its uid."""
     keys: dict[str, int] = {}
     for j in rows:
-        meta = j.meta or {}
-        if "instruction" in meta:
-            k = int(meta["instruction"])
+        if j.meta and "instruction" in j.meta:
+            facts = facts_of(j, SystemFacts)
+            k = facts.instruction
             keys[str(k)] = k
-            if meta.get("uid") is not None:
-                keys[str(meta["uid"])] = k
+            if facts.uid is not None:
+                keys[facts.uid] = k
     return keys
 
 def system_win_rates(rows: Sequence[Judgment], manifest: Any) -> dict[str, Any]:

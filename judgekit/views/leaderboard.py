@@ -35,13 +35,14 @@ import numpy as np
 from ..errors import ConfigError
 from ..manifest import ManifestMismatchError, StoredRun, check_runs, data_identity, discover_runs, runs_folder
 from ..metrics.interval import Score
-from ..metrics.pairwise import PairwiseMetrics
+from ..metrics.registry import shown_on
 from ..metrics.winrate import head_to_head
 from ..rankings import SYSTEM_AGGREGATIONS
 from ..run_health import check_health
 from ..scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
 from ..suites import SuiteSpec, load_suite
 from ..types import Frozen, Judgment
+from .leaderboard_grades import GRADE_AGGREGATIONS, GradeRow, grade_leaderboard
 
 __all__ = ["FORMATS", "Leaderboard", "LeaderboardConfig", "ManifestMismatchError", "StoredRun", "build_leaderboard",
            "check_runs", "data_identity", "discover_runs", "runs_folder"]
@@ -83,9 +84,9 @@ class JudgeRow(Frozen):
     headline: Score
     categories: dict[str, Score]
     also: dict[str, Score] = {}  # the other figures of the headline's row in the suite's published table
-    swap_consistency: Score | None
-    position_preference: Score | None
-    invalid_rate: Score | None
+    # the registered metrics with a leaderboard column (judgekit.metrics.registry), by name: swap
+    # consistency, position preference, invalid rate and any metric declared since
+    figures: dict[str, Score | None] = {}
     n_examples: int
     prompt_tokens: int | None
     completion_tokens: int | None
@@ -93,6 +94,18 @@ class JudgeRow(Frozen):
     cost_usd: float | None
     date: str
     mismatch: tuple[str, ...] = ()
+
+    @property
+    def swap_consistency(self) -> Score | None:
+        return self.figures.get("swap_consistency")
+
+    @property
+    def position_preference(self) -> Score | None:
+        return self.figures.get("position_preference")
+
+    @property
+    def invalid_rate(self) -> Score | None:
+        return self.figures.get("invalid_rate")
 
 
 class WinRateRow(Frozen):
@@ -125,18 +138,20 @@ class ExcludedRun(Frozen):
 
 class Leaderboard(Frozen):
     suite: str
-    kind: Literal["judges", "winrate"]
+    kind: Literal["judges", "winrate", "grades"]
     headline_name: str
     category_names: tuple[str, ...] = ()
     also_names: tuple[str, ...] = ()
     judges: tuple[JudgeRow, ...] = ()
     models: tuple[WinRateRow, ...] = ()
+    grade_names: tuple[str, ...] = ()  # graded systems suites (mt_bench): the grade columns
+    grades: tuple[GradeRow, ...] = ()
     excluded: tuple[ExcludedRun, ...] = ()
     notes: tuple[str, ...] = ()
 
     def flagged(self) -> list[tuple[str, tuple[str, ...]]]:
         """(run_id, reasons) of every listed run that does not match the suite's definition."""
-        rows: list[JudgeRow | WinRateRow] = [*self.judges, *self.models]
+        rows: list[JudgeRow | WinRateRow | GradeRow] = [*self.judges, *self.models, *self.grades]
         return sorted({(r.run_id, r.mismatch) for r in rows if r.mismatch})
 
 
@@ -170,7 +185,13 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
         with_ci = headline_interval(rows, run.manifest, report=report)
         if with_ci is not None:
             headline = with_ci
-    pairwise = metrics if isinstance(metrics, PairwiseMetrics) else None
+    manifest = run.manifest
+    aggregation = manifest.aggregation.name if manifest.aggregation else None
+    figures: dict[str, Score | None] = {}
+    for m in shown_on("leaderboard"):  # every metric with a column; an optional one where it has a value
+        value = m.value(metrics)
+        if m.applies(None, manifest.suite.name, aggregation) and (value is not None or not m.optional):
+            figures[m.name] = cell(value)
     prompt = _sum_or_none(j.prompt_tokens for j in rows)
     completion = _sum_or_none(j.completion_tokens for j in rows)
     price = prices.get(run.judge)
@@ -183,9 +204,7 @@ def judge_row(run: StoredRun, rows: Sequence[Judgment], prices: Mapping[str, Pri
         source=f"import:{run.imported}" if run.imported else "run", run_id=run.run_id,
         headline=cell(headline) or Score(value=None, n=0), categories={k: cell(v) or Score(value=None, n=0) for k, v in cats.items()},
         also={k: cell(v) or Score(value=None, n=0) for k, v in extra.items()},
-        swap_consistency=cell(pairwise.swap_consistency) if pairwise else None,
-        position_preference=cell(pairwise.position_preference) if pairwise else None,
-        invalid_rate=cell(metrics.invalid_rate), n_examples=metrics.n_examples,
+        figures=figures, n_examples=metrics.n_examples,
         prompt_tokens=prompt, completion_tokens=completion,
         judge_seconds=_round(timing.judge_wall_s) if timing is not None else None, cost_usd=cost, date=run.date,
         mismatch=tuple(mismatch))
@@ -321,6 +340,8 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
     notes: list[str] = []
 
     aggregation = {r.manifest.aggregation.name if r.manifest.aggregation else None for r in runs}
+    if aggregation and aggregation <= set(GRADE_AGGREGATIONS):  # mt_bench: mean grades per system
+        return grade_leaderboard(config.suite, runs, bad, excluded, notes)
     if aggregation and aggregation <= {"winrate", *SYSTEM_AGGREGATIONS}:
         model_rows: list[WinRateRow] = []
         for run in runs:

@@ -16,10 +16,13 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..metrics.interval import Score
+from ..metrics.registry import Metric, shown_on
 from ..run_health import md_escape
 from ..types import Frozen
 from .format import digits_for, num, with_ci
 from .leaderboard import DECIMALS, FORMATS, JudgeRow, Leaderboard
+from .leaderboard_grades import EXPLANATION as GRADES_EXPLANATION
+from .leaderboard_grades import grade_csv_columns, grade_table_rows
 
 
 def _tokens(row: JudgeRow) -> str:
@@ -37,9 +40,18 @@ def _has_arena(board: Leaderboard) -> bool:
     return any(r.score is not None or r.style_controlled is not None for r in board.models)
 
 
+def figure_columns(board: Leaderboard) -> list[Metric]:
+    """The registered metrics with a column on this board: the built-in ones always, an optional
+    one where some row has it."""
+    return [m for m in shown_on("leaderboard")
+            if not m.optional or any(m.name in j.figures for j in board.judges)]
+
+
 def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, list[str]]]]:
     """Header and (split, cells) rows as shown in markdown and HTML."""
     out: list[tuple[str | None, list[str]]] = []
+    if board.kind == "grades":
+        return grade_table_rows(board)
     if board.kind == "winrate":
         arena = _has_arena(board)
         header = ["rank", "model", "annotator", "win rate", "standard error", "LC win rate [95% CI]",
@@ -52,17 +64,16 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, li
                                       num(r.discrete_win_rate), str(r.n_wins), str(r.n_wins_base),
                                       str(r.n_draws), str(r.n_total), num(r.avg_length, 1), r.date]))
         return header, out
+    columns = figure_columns(board)
     header = ["rank", "judge", "template", f"{board.headline_name} [95% CI]", *board.also_names,
-              *board.category_names,
-              "swap consistency", "position preference", "invalid %", "n", "tokens in / out", "judge time (s)",
+              *board.category_names, *[str(m.leaderboard) for m in columns], "n", "tokens in / out", "judge time (s)",
               "cost ($)", "date"]
     for j in board.judges:
         out.append((j.split, [str(j.rank), j.judge + (" (!)" if j.mismatch else ""), str(j.template or "-"),
                               with_ci(j.headline), *[with_ci(j.also.get(c), digits_for(c))
                                                       for c in board.also_names],
                               *[with_ci(j.categories.get(c)) for c in board.category_names],
-                              with_ci(j.swap_consistency), with_ci(j.position_preference),
-                              with_ci(j.invalid_rate), str(j.n_examples), _tokens(j), num(j.judge_seconds, 1),
+                              *[with_ci(j.figures.get(m.name), m.digits) for m in columns], str(j.n_examples), _tokens(j), num(j.judge_seconds, 1),
                               num(j.cost_usd, 2), j.date]))
     return header, out
 
@@ -78,6 +89,8 @@ def _footer(board: Leaderboard) -> list[str]:
 
 
 def _explanation(board: Leaderboard) -> str:
+    if board.kind == "grades":
+        return GRADES_EXPLANATION
     if board.kind == "winrate":
         return ("Win rates as AlpacaEval computes them: preference in [1, 2] (2 = the model's output is better), "
                 "0 and 1.5 are draws; win rate = mean(preference - 1) x 100, standard error = sem x 100, "
@@ -95,7 +108,7 @@ def _explanation(board: Leaderboard) -> str:
 def render_markdown(board: Leaderboard) -> str:
     header, rows = table_rows(board)
     out = [f"# {board.suite} leaderboard", "", _explanation(board), ""]
-    group_name = "annotator" if board.kind == "winrate" else "split"
+    group_name = "split" if board.kind == "judges" else "annotator"
     for group in dict.fromkeys(g for g, _ in rows):
         out.append(f"## {group_name} {md_escape(str(group))}" if group is not None else "## runs")
         out.append("")
@@ -118,6 +131,8 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
     def trio_names(prefix: str) -> list[str]:
         return [prefix, f"{prefix}_ci_low", f"{prefix}_ci_high"]
 
+    if board.kind == "grades":
+        return grade_csv_columns(board)
     if board.kind == "winrate":
         arena = _has_arena(board)
         names = ["annotator", "rank", "model", "win_rate", "standard_error", *trio_names("lc_win_rate"),
@@ -135,8 +150,10 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
         names += trio_names(c)
     for c in board.category_names:
         names += trio_names(c)
-    names += [*trio_names("swap_consistency"), *trio_names("position_preference"), *trio_names("invalid_rate"),
-              "n_examples", "prompt_tokens", "completion_tokens", "judge_seconds", "cost_usd", "date", "run_id",
+    columns = figure_columns(board)
+    for m in columns:
+        names += trio_names(m.name)
+    names += ["n_examples", "prompt_tokens", "completion_tokens", "judge_seconds", "cost_usd", "date", "run_id",
               "mismatch"]
     rows = []
     for j in board.judges:
@@ -145,8 +162,9 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
             row += trio("", j.also.get(c))
         for c in board.category_names:
             row += trio("", j.categories.get(c))
-        row += [*trio("", j.swap_consistency), *trio("", j.position_preference), *trio("", j.invalid_rate),
-                j.n_examples, j.prompt_tokens, j.completion_tokens, j.judge_seconds, j.cost_usd, j.date, j.run_id,
+        for m in columns:
+            row += trio("", j.figures.get(m.name))
+        row += [j.n_examples, j.prompt_tokens, j.completion_tokens, j.judge_seconds, j.cost_usd, j.date, j.run_id,
                 "; ".join(j.mismatch)]
         rows.append(row)
     return names, rows
@@ -166,6 +184,9 @@ def _cells(obj: Any) -> Any:
     """The board's JSON with each score written as a cell (value, interval, n)."""
     if isinstance(obj, Score):
         return obj.brief()
+    if isinstance(obj, JudgeRow):  # the registered metrics sit beside the row's other figures
+        out = {k: _cells(getattr(obj, k)) for k in type(obj).model_fields if k != "figures"}
+        return {**out, **{k: _cells(v) for k, v in obj.figures.items()}}
     if isinstance(obj, Frozen):
         return {k: _cells(getattr(obj, k)) for k in type(obj).model_fields}
     if isinstance(obj, dict):
@@ -176,7 +197,11 @@ def _cells(obj: Any) -> Any:
 
 
 def render_json(board: Leaderboard) -> str:
-    return json.dumps(_cells(board), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    doc = _cells(board)
+    if board.kind != "grades":  # the grade fields only where they are used: other boards stay as they were
+        doc.pop("grade_names", None)
+        doc.pop("grades", None)
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 HTML_STYLE = """
@@ -213,7 +238,7 @@ def render_html(board: Leaderboard) -> str:
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{esc(board.suite)} leaderboard</title><style>{HTML_STYLE}</style></head><body>",
              f"<h1>{esc(board.suite)} leaderboard</h1>", f'<p class="note">{esc(_explanation(board))}</p>']
-    group_name = "annotator" if board.kind == "winrate" else "split"
+    group_name = "split" if board.kind == "judges" else "annotator"
     for group in dict.fromkeys(g for g, _ in rows):
         parts.append(f"<h2>{esc(group_name)} {esc(str(group))}</h2>" if group is not None else "<h2>runs</h2>")
         parts.append("<table><thead><tr>" + "".join(

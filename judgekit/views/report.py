@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..metrics.interval import Score
+from ..metrics.registry import Metric, shown_on
 from ..scoring import applicable_policies, by_example, combined_verdict, headline
 from ..types import Frozen, Judgment, PairExample
 from .format import html_with_ci as _fmt
+from .report_grades import grade_rows, grade_table, plot_grades
 from .report_plots import (
     LoadedRun,
     load_run,
@@ -108,6 +110,31 @@ def _soft(run: LoadedRun, name: str) -> Score | None:
     return soft.brier if name == "brier" else soft.ece
 
 
+def _figure_rows(runs: Sequence[LoadedRun], metrics: Sequence[Metric], row: Any) -> list[list[str]]:
+    """A row per registered metric (an optional one only where some run has a value)."""
+    out = []
+    for m in metrics:
+        if m.optional and all(m.value(r.metrics) is None for r in runs):
+            continue
+        out.append(row(str(m.report), lambda r, m=m: m.value(r.metrics), m.digits))
+    return out
+
+
+def figure_category_tables(runs: Sequence[LoadedRun]) -> list[str]:
+    """A table per registered per-category metric that some run has: runs by categories."""
+    parts = []
+    for m in shown_on("report"):
+        per_run = {r.name: m.categories(r.metrics) for r in runs}
+        cats = list(dict.fromkeys(c for cs in per_run.values() for c in cs))
+        if not cats:
+            continue
+        rows = [[_esc(r.name), *[_fmt(per_run[r.name].get(c), m.digits) for c in cats], _fmt(m.value(r.metrics),
+                                                                                          m.digits)]
+                for r in runs]
+        parts.append(f"<h3>{_esc(m.report)}</h3>" + _table(["run", *cats, "overall"], rows))
+    return parts
+
+
 def headline_rows(runs: Sequence[LoadedRun]) -> list[list[str]]:
     def row(label: str, get: Any, digits: int = 2) -> list[str]:
         return [_esc(label), *[_fmt(get(r), digits) for r in runs]]
@@ -132,15 +159,9 @@ def headline_rows(runs: Sequence[LoadedRun]) -> list[list[str]]:
             out.append(row(f"accuracy % ({p} policy)",
                            lambda r, p=p: r.pairwise.accuracy[p].overall if r.pairwise and p in r.pairwise.accuracy
                            else None))
-        out.append(row("swap consistency %", lambda r: r.pairwise.swap_consistency if r.pairwise else None))
-        out.append(row("position preference % (first shown)",
-                       lambda r: r.pairwise.position_preference if r.pairwise else None))
-        out.append(row("prefers the longer response %", lambda r: r.pairwise.length_bias if r.pairwise else None))
-        out.append(row("Cohen's kappa vs gold", lambda r: r.pairwise.cohen_kappa if r.pairwise else None, 4))
-        if any(r.pairwise is not None and r.pairwise.soft_calibration is not None for r in pw):
-            out.append(row("soft verdicts: Brier score", lambda r: _soft(r, "brier"), 4))
-            out.append(row("soft verdicts: ECE", lambda r: _soft(r, "ece"), 4))
-    out.append(row("invalid verdicts %", lambda r: r.metrics.invalid_rate))
+        out += _figure_rows(pw, [m for m in shown_on("report") if "pointwise" not in m.kinds], row)
+    # the metrics that apply to every kind of run (the invalid rate, ...), for every run
+    out += _figure_rows(runs, [m for m in shown_on("report") if "pointwise" in m.kinds], row)
     out.append([_esc("judgments / examples"), *[f"{r.metrics.n_judgments} / {r.metrics.n_examples}" for r in runs]])
     return out
 
@@ -276,6 +297,7 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
         out.append(_table(header, rows))
     else:
         out.append('<p class="note">This suite has no categories.</p>')
+    out += figure_category_tables(runs)
 
     out.append("<h2>Order effects: swap consistency and position preference</h2>")
     out.append(_img(plot_order_effects(runs), "swap consistency and share of verdicts for the first-shown "
@@ -291,6 +313,16 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
 
     ranked_any = False
     for r in runs:
+        grades = grade_table(r)  # graded systems suites (mt_bench): mean grades, not win rates
+        if grades is not None:
+            if not ranked_any:
+                out.append("<h2>System rankings</h2>")
+                ranked_any = True
+            out.append(f"<h3>{_esc(r.name)}</h3>")
+            out.append(_img(plot_grades(grades), f"{grades.title}: mean grades with 95% bootstrap intervals over "
+                            "questions", ""))
+            out.append(_table(*grade_rows(grades, _fmt, _esc)))
+            continue
         ranked = rankings(r)
         if not ranked:
             continue

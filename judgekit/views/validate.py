@@ -5,18 +5,20 @@ completion cache, like ``judgekit run``), the baseline is a stored run folder or
 that is run the same way (a stored run of it is reused as is), and the two are compared on
 the examples both judged, with paired tests from :mod:`judgekit.metrics.stats`:
 
-- headline accuracy (the suite's headline conflict policy, one outcome per example), overall
-  and per category: McNemar's exact test on the paired right/wrong outcomes and a paired
-  bootstrap interval of the difference; per-category p-values are Holm-adjusted across the
-  suite's categories and their intervals Bonferroni-widened (``compare_by_category``);
+- the suite's headline, the one :func:`judgekit.scoring.headline` names (its published
+  aggregation's, else the accuracy under its headline policy), overall and per category, on
+  the shared examples: paired bootstrap replicates of the difference from
+  :func:`judgekit.scoring.headline_replicates` on the same draws, McNemar's exact test where the
+  headline is a share of examples (:mod:`judgekit.views.validate_headline`);
 - invalid verdicts: the share of examples with an invalid or failed verdict, paired the same way;
 - position bias: |position preference - 50| in points, its difference by a paired bootstrap over
   examples (both judges' verdicts on an example resampled together).
 
-A check fails when the candidate is worse with p < alpha and, for the headline accuracy, the
-drop (baseline minus candidate, in points) is larger than ``max_drop``; the invalid-verdict
-and position-bias checks fail on any significant worsening. The result is a verdict table,
-a markdown summary (for a CI comment) and JSON.
+A check fails when the candidate is significantly worse and, for the headline, the drop
+(baseline minus candidate, in points) is larger than ``max_drop``; the invalid-verdict and
+position-bias checks fail on any significant worsening. With audits, each probe's effect is
+gated too (:mod:`judgekit.views.validate_probes`). The result is a verdict table, a markdown
+summary (for a CI comment) and JSON.
 """
 
 from __future__ import annotations
@@ -25,22 +27,26 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..manifest import data_identity, read_manifest, require_manifest
-from ..metrics.stats import PairedComparison, bootstrap_rows, compare_by_category, compare_judges, rng_for
+from ..metrics.stats import PairedComparison, bootstrap_rows, compare_judges, rng_for
 from ..progress import NullProgress, Progress
-from ..protocols import is_correct
-from ..scoring import by_example, combined_verdict, verdicts
+from ..scoring import by_example, verdicts
 from ..store import JUDGMENTS, read_judgments
 from ..suites import load_suite
-from ..types import Frozen, JudgeConfig, Judgment, RunConfig
-from .format import format_p, num, p_cell
+from ..types import JudgeConfig, Judgment, RunConfig
+from .format import num, p_cell
+from .validate_headline import headline_checks
+from .validate_model import AuditComparison, Check, SuiteComparison, ValidateConfig, ValidationResult
+from .validate_probes import audit_comparison
 
-Status = Literal["pass", "fail", "n/a"]
+__all__ = ["AuditComparison", "Check", "JudgedRun", "RunJudge", "SuiteComparison", "ValidateConfig",
+           "ValidationResult", "compare_runs", "render_json", "render_markdown", "validate", "verdict_rows",
+           "write_outputs"]
 
 
 class JudgedRun(Protocol):
@@ -54,65 +60,6 @@ class JudgedRun(Protocol):
 RunJudge = Callable[[RunConfig, Progress], JudgedRun]
 
 
-class ValidateConfig(Frozen):
-    candidate: JudgeConfig
-    baseline_runs: tuple[str, ...] = ()  # stored run folders, matched to the suites by their manifests
-    baseline_judge: JudgeConfig | None = None  # or a judge to run as the baseline
-    targets: tuple[tuple[str, str | None], ...]  # (suite, split or None for the default)
-    data: str | None = None
-    max_drop: float = 1.0  # allowed drop of headline accuracy, in percentage points
-    alpha: float = 0.05
-    results_dir: str = "results"
-    cache: str | None = None
-    use_cache: bool = True
-    concurrency: int = 32
-    limit: int | None = None
-    n_resamples: int = 1000
-    seed: int = 0
-
-
-class Check(Frozen):
-    metric: str  # "accuracy", "invalid verdicts", "position bias"
-    scope: str  # "overall" or a category
-    baseline: float | None  # percent (position bias: points away from 50)
-    candidate: float | None
-    difference: float | None  # candidate - baseline, in points
-    ci_low: float | None = None
-    ci_high: float | None = None
-    ci_level: float | None = None
-    p_value: float | None = None  # the test's p-value (Holm-adjusted for categories)
-    test: str
-    n: int
-    higher_is_better: bool
-    status: Status
-    reason: str
-
-
-class SuiteComparison(Frozen):
-    suite: str
-    split: str
-    baseline_run: str
-    candidate_run: str
-    n_compared: int
-    n_only_baseline: int
-    n_only_candidate: int
-    checks: tuple[Check, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def passed(self) -> bool:
-        return all(c.status != "fail" for c in self.checks)
-
-
-class ValidationResult(Frozen):
-    passed: bool
-    candidate: str
-    baseline: str
-    max_drop: float
-    alpha: float
-    suites: tuple[SuiteComparison, ...]
-
-
 # --------------------------------------------------------------------------- paired tests (judgekit.metrics.stats)
 
 
@@ -120,12 +67,6 @@ def _paired(a: np.ndarray, b: np.ndarray, config: ValidateConfig, key: str) -> P
     """Paired comparison of per-example 0/1 outcomes: ``compare_judges`` (difference a - b)."""
     return compare_judges(a, b, n_resamples=config.n_resamples, seed=rng_for(config.seed, "validate", key),
                           level=1.0 - config.alpha)
-
-
-def _paired_by_category(a: np.ndarray, b: np.ndarray, categories: Sequence[str],
-                        config: ValidateConfig) -> dict[str, PairedComparison]:
-    return compare_by_category(a, b, categories, adjust="holm", n_resamples=config.n_resamples, seed=config.seed,
-                               level=1.0 - config.alpha, simultaneous=True)
 
 
 def _bias_difference(units: np.ndarray, config: ValidateConfig) -> tuple[float, float | None, float | None,
@@ -164,7 +105,8 @@ def _find_baseline_run(config: ValidateConfig, suite: str, split: str) -> Path |
 
 def _run(config: ValidateConfig, judge: JudgeConfig, suite: str, split: str, progress: Progress,
          run_judge: RunJudge) -> Path:
-    run_config = RunConfig(suite=suite, split=split, data=config.data, judge=judge, limit=config.limit,
+    run_config = RunConfig(suite=suite, split=split, data=config.data, suite_args=config.suite_args, judge=judge,
+                           limit=config.limit,
                            results_dir=config.results_dir, cache=config.cache, use_cache=config.use_cache,
                            concurrency=config.concurrency)
     result = run_judge(run_config, progress)
@@ -191,7 +133,6 @@ def compare_runs(baseline_dir: Path, candidate_dir: Path, config: ValidateConfig
         raise ConfigError(f"baseline run {baseline_dir.name} was made on other {suite}/{split} data than the "
                           f"candidate ({json.dumps(base_data, sort_keys=True)[:120]} vs "
                           f"{json.dumps(cand_data, sort_keys=True)[:120]}); rerun the baseline on the same data")
-    policy = cand_m.protocol.headline_policy
     base = by_example(read_judgments(baseline_dir / JUDGMENTS).values())
     cand = by_example(read_judgments(candidate_dir / JUDGMENTS).values())
     shared = sorted(set(base) & set(cand))
@@ -206,27 +147,11 @@ def compare_runs(baseline_dir: Path, candidate_dir: Path, config: ValidateConfig
     base_orders = {e: {j.order for j in base[e]} for e in shared}
     if any(base_orders[e] != {j.order for j in cand[e]} for e in shared):
         notes.append("the two runs judged some examples in different orders (swap settings differ)")
-    checks: list[Check] = []
-    labelled = [e for e in shared if cand[e][0].label is not None]
+    # ---- the suite's headline (scoring.headline), overall and per category
+    headline_name, head_checks, head_notes = headline_checks(base, cand, shared, cand_m, base_m, config)
+    checks: list[Check] = list(head_checks)
+    notes += head_notes
     level = 1.0 - config.alpha
-
-    # ---- headline accuracy, overall and per category
-    if labelled and cand_m.kind == "pairwise":
-        c_ok = np.array([is_correct(combined_verdict(cand[e], policy), cand[e][0].label) for e in labelled])
-        b_ok = np.array([is_correct(combined_verdict(base[e], policy), base[e][0].label) for e in labelled])
-        overall = _paired(c_ok.astype(int), b_ok.astype(int), config, "accuracy")
-        checks.append(_accuracy_check("overall", overall, overall.mcnemar.p_value, config, level))
-        cats = [cand[e][0].category or "" for e in labelled]
-        if len(set(cats) - {""}) > 1:
-            keep = np.array([c != "" for c in cats])
-            per = _paired_by_category(c_ok[keep].astype(int), b_ok[keep].astype(int),
-                                      [c for c in cats if c], config)
-            order = list(cand_m.protocol.category_order)
-            for name in sorted(per, key=lambda c: (order.index(c) if c in order else len(order), c)):
-                cmp = per[name]
-                checks.append(_accuracy_check(name, cmp, cmp.p_adjusted, config, level))
-    elif cand_m.kind == "pointwise":
-        notes.append("pointwise suite: only invalid verdicts are compared")
 
     # ---- invalid (or failed) verdicts: share of examples with one
     c_inv = np.array([any(v == "invalid" for v in verdicts(cand[e])) for e in shared], dtype=int)
@@ -262,26 +187,8 @@ def compare_runs(baseline_dir: Path, candidate_dir: Path, config: ValidateConfig
                     if worse else f"first-shown preference {b_share:.2f} % -> {c_share:.2f} %")))
     return SuiteComparison(suite=suite, split=split, baseline_run=baseline_dir.name, candidate_run=candidate_dir.name,
                            n_compared=len(shared), n_only_baseline=len(set(base) - set(cand)),
-                           n_only_candidate=len(set(cand) - set(base)), checks=tuple(checks), notes=tuple(notes))
-
-
-def _accuracy_check(scope: str, cmp: PairedComparison, p: float | None, config: ValidateConfig, level: float) -> Check:
-    d = _pct(cmp.difference.value)
-    drop = -d if d is not None else None
-    significant = p is not None and p < config.alpha
-    if d is None:
-        status: Status = "n/a"
-        reason = "no examples"
-    elif drop is not None and drop > config.max_drop and significant:
-        status, reason = "fail", f"{drop:.2f} points worse (allowed {config.max_drop:g}), {format_p(p)} (alpha {config.alpha:g})"
-    elif drop is not None and drop > config.max_drop:
-        status, reason = "pass", f"{drop:.2f} points worse but not significant ({format_p(p)})"
-    else:
-        status, reason = "pass", "within the allowed drop" if d < 0 else "not worse"
-    return Check(metric="accuracy", scope=scope, baseline=_pct(cmp.accuracy_b), candidate=_pct(cmp.accuracy_a),
-                 difference=d, ci_low=_pct(cmp.difference.ci_low), ci_high=_pct(cmp.difference.ci_high),
-                 ci_level=level, p_value=p, test="McNemar exact" + (" (Holm)" if scope != "overall" else ""),
-                 n=cmp.n, higher_is_better=True, status=status, reason=reason)
+                           n_only_candidate=len(set(cand) - set(base)), checks=tuple(checks), notes=tuple(notes),
+                           headline=headline_name)
 
 
 # --------------------------------------------------------------------------- the command
@@ -292,6 +199,7 @@ def validate(config: ValidateConfig, run_judge: RunJudge, progress_factory: Any 
     and compare."""
     if not config.baseline_runs and config.baseline_judge is None:
         raise ConfigError("validate needs a baseline: a stored run folder or a judge spec")
+    audit = audit_comparison(config)  # the audits are read (and checked) before any judge runs
     comparisons = []
     for suite_name, split_name in config.targets:
         split, _ = load_suite(suite_name).split(split_name)
@@ -311,21 +219,27 @@ def validate(config: ValidateConfig, run_judge: RunJudge, progress_factory: Any 
         comparisons.append(compare_runs(base_dir, cand_dir, config))
     baseline = (_judge_name(config.baseline_judge) if config.baseline_judge is not None
                 else ", ".join(Path(d).name for d in config.baseline_runs))
-    return ValidationResult(passed=all(c.passed for c in comparisons), candidate=_judge_name(config.candidate),
-                            baseline=baseline, max_drop=config.max_drop, alpha=config.alpha,
-                            suites=tuple(comparisons))
+    passed = all(c.passed for c in comparisons) and (audit is None or audit.passed)
+    return ValidationResult(passed=passed, candidate=_judge_name(config.candidate), baseline=baseline,
+                            max_drop=config.max_drop, alpha=config.alpha, suites=tuple(comparisons), audit=audit)
 
 
 # --------------------------------------------------------------------------- output
 
 
 def verdict_rows(result: ValidationResult) -> list[list[str]]:
+    """One row per check: the suite (an audit's: "SUITE/SPLIT audit"), the metric (the headline's as
+    "headline: NAME"), scope, baseline, candidate, "difference [CI]", p, n, verdict and why."""
+    groups = [(f"{s.suite}/{s.split}", s.checks) for s in result.suites]
+    if result.audit is not None:
+        groups.append((f"{result.audit.suite}/{result.audit.split} audit", result.audit.checks))
     rows = []
-    for s in result.suites:
-        for c in s.checks:
-            ci = f"[{num(c.ci_low, sign=True)}, {num(c.ci_high, sign=True)}]" if c.ci_low is not None else ""
-            rows.append([f"{s.suite}/{s.split}", c.metric, c.scope, num(c.baseline), num(c.candidate),
-                         f"{num(c.difference, sign=True)} {ci}".strip(), p_cell(c.p_value),
+    for where, checks in groups:
+        for c in checks:
+            k = c.digits
+            ci = f"[{num(c.ci_low, k, sign=True)}, {num(c.ci_high, k, sign=True)}]" if c.ci_low is not None else ""
+            rows.append([where, f"headline: {c.metric}" if c.headline else c.metric, c.scope, num(c.baseline, k),
+                         num(c.candidate, k), f"{num(c.difference, k, sign=True)} {ci}".strip(), p_cell(c.p_value),
                          str(c.n), c.status.upper(), c.reason])
     return rows
 
@@ -336,11 +250,16 @@ HEADER = ["suite", "metric", "scope", "baseline", "candidate", "difference [CI]"
 def render_markdown(result: ValidationResult) -> str:
     status = "PASS" if result.passed else "FAIL"
     lines = [f"## judgekit validate: {status}", "",
-             f"candidate `{result.candidate}` against baseline `{result.baseline}`; a headline accuracy fails when "
-             f"it is more than {result.max_drop:g} points lower with p < {result.alpha:g}; invalid verdicts and "
-             f"position bias fail on any significant increase. Rates in percent; position bias in points away "
-             f"from 50; differences are candidate minus baseline with {100 * (1 - result.alpha):g}% paired "
-             "bootstrap intervals.", ""]
+             f"candidate `{result.candidate}` against baseline `{result.baseline}`; the suite's headline (the "
+             f"one its leaderboard shows) fails when it is more than {result.max_drop:g} points lower and the drop "
+             f"is significant (McNemar p < {result.alpha:g} where the headline is a share of examples, else its "
+             f"paired bootstrap interval below 0); invalid verdicts and position bias fail on any significant "
+             f"increase. Rates in percent; position bias in points away from 50; differences are candidate minus "
+             f"baseline with {100 * (1 - result.alpha):g}% paired bootstrap intervals.", ""]
+    if result.audit is not None:
+        lines += ["Probe effects (audit rows) fail when an effect is further from no effect than its "
+                        "--max-effect, or significantly more biased than the baseline audit's by more than the "
+                        "allowed increase.", ""]
     lines.append("| " + " | ".join(HEADER) + " |")
     lines.append("|---|---|---|---:|---:|---:|---:|---:|---|---|")
     for row in verdict_rows(result):
@@ -355,6 +274,8 @@ def render_markdown(result: ValidationResult) -> str:
         extra += list(s.notes)
         lines.append(f"- {s.suite}/{s.split}: {s.n_compared} examples compared; baseline run `{s.baseline_run}`, "
                      f"candidate run `{s.candidate_run}`" + ("; " + "; ".join(extra) if extra else ""))
+    if result.audit is not None:
+        lines.append(f"- {result.audit.suite}/{result.audit.split} audit: " + "; ".join(result.audit.notes))
     return "\n".join(lines) + "\n"
 
 
