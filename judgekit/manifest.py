@@ -129,13 +129,25 @@ def _definition_reasons(m: RunManifest, suite: SuiteSpec | None, template_hash: 
     if suite is None:
         return why
     current_agg = suite.aggregation.model_dump(mode="json") if suite.aggregation else None
-    if m.aggregation_dict != current_agg:
+    if _definition(m.aggregation_dict) != _definition(current_agg):
         why.append(f"aggregation {json.dumps(m.aggregation_dict, sort_keys=True)} differs from the "
                    f"suite's current one")
     policy = m.protocol.headline_policy
     if m.kind == "pairwise" and policy != headline_policy(suite):
         why.append(f"headline policy {policy} (the suite's is {headline_policy(suite)})")
     return why
+
+
+#: aggregation arguments that are a run's scoring inputs (files, where they came from), not the suite's
+#: definition: a run given them still matches its suite (its notes say which inputs it used)
+SCORING_INPUTS = frozenset({"instruction_difficulty", "gamed_annotations", "gold_ranking", "oracle",
+                            "lc_inputs_from", "lc_hub_unavailable"})
+
+
+def _definition(agg: dict[str, Any] | None) -> dict[str, Any] | None:
+    if agg is None:
+        return None
+    return {**agg, "args": {k: v for k, v in (agg.get("args") or {}).items() if k not in SCORING_INPUTS}}
 
 
 def check_runs(runs: Sequence[StoredRun], suite: SuiteSpec | None, data: str | None) -> dict[str, list[str]]:

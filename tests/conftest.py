@@ -34,6 +34,10 @@ def _isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache-session")))
         mp.delenv("JUDGEKIT_DATA_DIR", raising=False)
+        # AlpacaEval's LC inputs are never fetched from the hub (or a real hub cache) in tests, networked or
+        # not: a run estimates them; tests/test_rankings_lc_inputs.py puts the real lookup back
+        mp.setattr("judgekit.rankings.lc_inputs.hub_files",
+                   lambda revision, timeout=0.0: ({}, "the tests do not use the hub"))
         yield
 
 

@@ -11,9 +11,7 @@ import shutil
 import statistics
 from pathlib import Path
 
-import numpy as np
 import pytest
-import statsmodels.api as sm
 from click.testing import CliRunner
 from sklearn.metrics import accuracy_score, cohen_kappa_score
 
@@ -222,16 +220,10 @@ def test_alpaca_eval_leaderboard_columns(tmp_path: Path) -> None:
         assert row["n_dropped"] == sum(a[1] is None for a in mine)
         assert row["avg_length"] == pytest.approx(statistics.mean(a[3] for a in mine), abs=5e-5)
         assert row["annotator"] == "weighted_gpt4"
-        # length-controlled win rate: AlpacaEval's GLM, logit p = theta + phi * tanh(dlen / sd(dlen)), read at
-        # dlen = 0, fitted here by statsmodels (binomial GLM on the fractional preferences)
-        valid = [(1.5 if p == 0 else p) - 1 for _, p, _, _ in mine if p is not None]
-        dlen = np.array([l2 - l1 for _, p, l1, l2 in mine if p is not None], dtype=float)
-        x = sm.add_constant(np.tanh(dlen / dlen.std(ddof=1)))
-        fit = sm.GLM(np.array(valid), x, family=sm.families.Binomial()).fit()
-        lc = 100 / (1 + math.exp(-fit.params[0]))
-        assert row["lc_win_rate"]["value"] == pytest.approx(lc, abs=1e-3), model
-        assert row["lc_win_rate"]["ci_low"] <= row["lc_win_rate"]["value"] <= row["lc_win_rate"]["ci_high"]
-        assert float(table[model]["lc_win_rate"]) == pytest.approx(lc, abs=1e-3)
+        # no length-controlled win rate for imported annotations (AlpacaEval's length_controlled_v1 needs each
+        # instruction across systems; the plain GLM that stood here was not AlpacaEval's LC)
+        assert row["lc_win_rate"] is None and table[model]["lc_win_rate"] == ""
+    assert any("imported annotations have no length-controlled win rate" in n for n in board["notes"])
     assert [r["model"] for r in board["models"]] == ["model-x", "model-y"]  # sorted by win rate
     assert [r["rank"] for r in board["models"]] == [1, 2]
 

@@ -73,6 +73,5 @@ def test_separated_data_gives_huge_coefficients_and_errors() -> None:
 def test_every_caller_uses_the_one_fit() -> None:
     assert stats.logistic_regression is logistic.logistic_regression
     assert bias.logistic_regression is logistic.logistic_regression
-    assert ranking.logistic_regression is logistic.logistic_regression
-    assert ranking.logistic_regression_batch is logistic.logistic_regression_batch
-    assert not hasattr(ranking, "_logistic_batch")
+    # metrics/ranking.py's only caller, the plain LC GLM, is gone (issue 12: AlpacaEval's LC is alpaca_glm's)
+    assert not hasattr(ranking, "_logistic_batch") and not hasattr(ranking, "length_controlled_win_rate")

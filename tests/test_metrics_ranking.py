@@ -14,14 +14,12 @@ import yaml
 from scipy import special
 from sklearn.linear_model import LogisticRegression
 
-from judgekit.errors import DataError
 from judgekit.metrics.ranking import (
     bradley_terry,
     decisiveness,
     elo_ratings,
     elo_win_matrix,
     kendall_tau_batch,
-    length_controlled_win_rate,
     rank_agreement,
     rank_agreement_bootstrap,
     score_win_matrix,
@@ -216,39 +214,6 @@ def test_decisiveness_and_system_bias_recover_simulated_judge() -> None:
     # score_win_matrix: per-item scores -> pairwise win rates
     W = score_win_matrix(np.array([[1.0, 2.0], [3.0, 3.0], [2.0, 1.0], [0.0, 5.0]]))
     assert W[0, 1] == pytest.approx((0 + 0.5 + 1 + 0) / 4) and W[1, 0] == pytest.approx(1 - W[0, 1])
-
-
-def test_length_controlled_win_rate_matches_glm() -> None:
-    rng = np.random.default_rng(22)
-    n = 805
-    lm = rng.integers(200, 4000, n).astype(float)
-    lb = rng.integers(200, 4000, n).astype(float)
-    d = lm - lb
-    t = np.tanh(d / np.std(d, ddof=1))
-    p_true = special.expit(-0.3 + 1.2 * t)
-    pref = (rng.random(n) < p_true).astype(float)
-    pref[:40] = 0.5  # ties
-    res = length_controlled_win_rate(pref, lm, lb, n_resamples=300, seed=5)
-    glm = sm.GLM(pref, np.column_stack([np.ones(n), t]), family=sm.families.Binomial()).fit()
-    assert res.lc_win_rate.value == pytest.approx(100 * special.expit(glm.params[0]), abs=1e-6)
-    assert res.length_coef == pytest.approx(glm.params[1], abs=1e-6)
-    assert res.win_rate.value == pytest.approx(100 * pref.mean())
-    assert res.lc_win_rate.ci_low < res.lc_win_rate.value < res.lc_win_rate.ci_high  # type: ignore[operator]
-    # with an instruction covariate: the mean of the predictions at zero length difference
-    c = rng.normal(size=n)
-    res_c = length_controlled_win_rate(pref, lm, lb, covariates=c, n_resamples=0)
-    glm_c = sm.GLM(pref, np.column_stack([np.ones(n), t, c]), family=sm.families.Binomial()).fit()
-    expected = 100 * special.expit(glm_c.params[0] + glm_c.params[2] * c).mean()
-    assert res_c.lc_win_rate.value == pytest.approx(expected, abs=1e-6)
-
-
-def test_length_controlled_win_rate_is_never_silently_nan() -> None:
-    with pytest.raises(DataError, match="misaligned"):
-        length_controlled_win_rate([1, 0, 1], [10, 20], [10, 20, 30])
-    res = length_controlled_win_rate([1, 0, np.nan, 1, 0.5, 2.0, 1, 0], [10, 50, 20, 30, 40, 5, 70, 20],
-                                     [20, 10, 20, 40, 10, 5, 30, 60], n_resamples=50)
-    assert res.n_dropped == 2 and res.n == 6
-    assert res.lc_win_rate.value is not None and math.isfinite(res.lc_win_rate.value)
 
 
 def test_bradley_terry_soft_outcomes_match_logistic_regression() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -382,3 +383,26 @@ def test_report_reads_a_systems_run_back_with_its_own_systems(replayed_run: tupl
     assert sorted(examples) == sorted(ids)
     first = examples[ids[0]]
     assert first.prompt and first.response_a is not None and first.response_b is not None
+
+
+def test_report_shows_lc_as_the_rankings_module_computes_it(replayed_run: tuple[dict, str, Path],
+                                                            tmp_path: Path) -> None:
+    """The report's ranking section has AlpacaEval's length-controlled win rate and its standard error,
+    the numbers of the run's metrics.json (the rankings module's, checked against the reimplementation
+    above), and says how LC's inputs were obtained."""
+    pytest.importorskip("matplotlib")
+    doc, _, results = replayed_run
+    [run] = list((results / "runs").iterdir())
+    out = CliRunner().invoke(cli, ["report", str(run), "--out", str(tmp_path / "r.html")])
+    assert out.exit_code == 0, (out.output, out.exception)
+    page = (tmp_path / "r.html").read_text()
+    assert "LC win rate % (length_controlled_v1)" in page and "LC standard error" in page
+    rows = doc["suite_report"]["tables"][0]["rows"]
+    for system in SYSTEMS:
+        cells = re.findall(r"<td>(.*?)</td>", page.split(f'<td class="t">{system}</td>')[-1].split("</tr>")[0])
+        win, lc, lc_se, n = cells
+        assert win.startswith(f"{rows[system]['win_rate']['value']:.2f} <span class=ci>[")
+        assert lc == f"{rows[system]['lc_win_rate']['value']:.2f}"
+        assert lc_se == f"{rows[system]['lc_standard_error']['value']:.2f}"
+        assert n == str(rows[system]["n_total"]["count"])
+    assert "length-controlled win rate: ESTIMATED" in page

@@ -204,3 +204,32 @@ def test_answer_file_errors_name_file_line_field(shared_data: Path, tmp_path: Pa
     f.write_text(json.dumps({"uid": "q1", "messages": [{"content": {"text": "?"}}]}) + "\n")
     with pytest.raises(DataError, match=r"m.jsonl:1: field 'messages': no answer text"):
         read_answers(f, {"q1": 0})
+
+
+def test_leaderboard_shows_the_style_controlled_score(scripted: dict, tmp_path: Path) -> None:
+    """Markdown, CSV and HTML have Arena-Hard's score and style-controlled score with their 90 % intervals,
+    the numbers of the run's metrics.json (the rankings module's, checked against show_result.py above)."""
+    import csv
+    import io
+
+    out = CliRunner().invoke(cli, ["leaderboard", str(scripted["results"]), "--suite", "arena_hard", "--format",
+                                   "md,csv,html", "--out", str(tmp_path)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, (out.output, out.exception)
+    rows = scripted["doc"]["suite_report"]["tables"][0]["rows"]
+    md = (tmp_path / "arena_hard.md").read_text()
+    html = (tmp_path / "arena_hard.html").read_text()
+    table = {r["model"]: r for r in csv.DictReader(io.StringIO((tmp_path / "arena_hard.csv").read_text()))}
+    assert "Arena-Hard score [90% CI]" in md and "style-controlled [90% CI]" in md
+    assert "style-controlled" in out.output  # the terminal table too
+    for m in SYSTEMS:
+        sc = rows[m]["style_controlled"]
+        plain = rows[m]["score"]
+        text = f"{sc['value']:.2f} [{sc['ci_low']:.2f}, {sc['ci_high']:.2f}]"
+        line = next(line for line in md.splitlines() if line.startswith("| ") and f"| {m} |" in line)
+        assert text in line and f"{plain['value']:.2f} [{plain['ci_low']:.2f}, {plain['ci_high']:.2f}]" in line
+        assert f'{sc["value"]:.2f}<span class="ci">[{sc["ci_low"]:.2f}, {sc["ci_high"]:.2f}]</span>' in html
+        for key, col in (("style_controlled", "style_controlled"), ("score", "arena_hard_score")):
+            assert float(table[m][col]) == pytest.approx(rows[m][key]["value"], abs=5e-5)
+            assert float(table[m][f"{col}_ci_low"]) == pytest.approx(rows[m][key]["ci_low"], abs=5e-5)
+            assert float(table[m][f"{col}_ci_high"]) == pytest.approx(rows[m][key]["ci_high"], abs=5e-5)
+        assert float(table[m]["style_controlled"]) != pytest.approx(float(table[m]["arena_hard_score"]), abs=1e-3)

@@ -55,6 +55,20 @@ def systems_args(systems: tuple[str, ...], baseline: str | None, instruction_dif
     return out
 
 
+def with_lc_hub_inputs(suite_args: dict[str, Any], suites: list[str]) -> dict[str, Any]:
+    """alpaca_eval: AlpacaEval's two LC inputs the user gave no file for, from the hub at the suite's
+    revision when it can be had (:mod:`judgekit.rankings.lc_inputs`), recorded in the aggregation
+    arguments so rescoring reads the same files."""
+    if "alpaca_eval" not in suites:
+        return suite_args
+    from ..rankings.lc_inputs import with_hub_inputs
+    from ..suites import load_suite
+
+    hub = load_suite("alpaca_eval").hub
+    revision = hub.revision if hub is not None and hub.revision else "main"
+    return {**suite_args, "aggregation_args": with_hub_inputs(suite_args.get("aggregation_args") or {}, revision)}
+
+
 def _v(score: Any, digits: int = 2) -> str:
     if score is None or score.value is None:
         return "-"

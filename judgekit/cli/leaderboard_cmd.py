@@ -59,6 +59,8 @@ def leaderboard_cmd(results_dir: Path, suite: str, split: str | None, formats: s
     shown = ["rank", "model", "win rate", "standard error", "LC win rate [95% CI]", "n_total"] \
         if board.kind == "winrate" else header[:2] + header[3:-3] + ["n_invalid"] if board.kind == "grades" else \
         ["rank", "judge", header[3], "swap consistency", "position preference", "invalid %", "n"]
+    if "style-controlled [90% CI]" in header:  # Arena-Hard: its style-controlled score beside the score
+        shown.insert(shown.index("LC win rate [95% CI]"), "style-controlled [90% CI]")
     index = [header.index(h) for h in shown]
     for group in dict.fromkeys(g for g, _ in rows):
         console.print(terminal_table(f"{suite} leaderboard" + (f": {group}" if group else ""), shown,
@@ -72,7 +74,8 @@ def leaderboard_cmd(results_dir: Path, suite: str, split: str | None, formats: s
 
 
 SHORT = {"rank": "#", "swap consistency": "swap%", "position preference": "1st%", "invalid %": "inv%",
-         "standard error": "SE", "LC win rate [95% CI]": "LC win rate", "n_total": "n"}
+         "standard error": "SE", "LC win rate [95% CI]": "LC win rate", "n_total": "n",
+         "style-controlled [90% CI]": "style-controlled"}
 LEGEND = {"swap%": "swap consistency", "1st%": "first-shown preference", "inv%": "invalid verdicts"}
 
 

@@ -14,7 +14,7 @@ from ._endpoints import print_endpoints, print_no_answers
 from ._judge_args import judge_config as make_judge_config
 from ._judge_args import key_values, suite_targets
 from ._output import headline_text, print_run
-from ._systems import print_systems_report, systems_args, systems_options
+from ._systems import print_systems_report, systems_args, systems_options, with_lc_hub_inputs
 
 RUN_EPILOG = """\b
 Examples:
@@ -152,6 +152,7 @@ def run_cmd(suite: str, split: str | None, judges: tuple[str, ...], jury_file: P
     judge_cfg = judge_cfgs[0]
     suite_args = generic_args(fields, labels, kind, hub_dataset, hub_split, hub_config, revision)
     suite_args.update(systems_args(systems, baseline, instruction_difficulty, gamed_annotations, gold_ranking, oracle))
+    suite_args = with_lc_hub_inputs(suite_args, [name for name, _ in targets])
     configs = [RunConfig(
         suite=name, split=target_split, data=data, judge=judge_cfg, suite_args=suite_args,
         swap=False if single_order else None,

@@ -40,8 +40,10 @@ _LAZY = {
     "kendall": "pointwise", "likert_agreement": "pointwise", "pearson": "pointwise", "spearman": "pointwise",
     # ranking
     "bradley_terry": "ranking", "decisiveness": "ranking", "elo_ratings": "ranking",
-    "length_controlled_win_rate": "ranking", "rank_agreement": "ranking", "rank_agreement_bootstrap": "ranking",
+    "rank_agreement": "ranking", "rank_agreement_bootstrap": "ranking",
     "style_features": "ranking", "system_bias": "ranking", "win_rates": "ranking",
+    # AlpacaEval's length-controlled win rate
+    "length_controlled_v1": "alpaca_glm",
     # calibration
     "brier_score": "calibration", "calibrated_mean": "calibration", "calibrated_system_scores": "calibration",
     "expected_calibration_error": "calibration", "isotonic_fit": "calibration",

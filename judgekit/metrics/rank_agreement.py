@@ -30,7 +30,7 @@ from .stats import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     finite_or_none,
-    percentile_interval,
+    normal_interval,
 )
 
 # --------------------------------------------------------------------------- agreement with a gold ranking
@@ -57,10 +57,26 @@ kendall_tau_batch = kendall_tau_rows  # the names this module has always offered
 spearman_batch = spearman_rows
 
 
+#: the bootstrap standard deviation of tau / rho is scaled by this (the worst case of its underestimate,
+#: a pair of systems tied in truth: see :func:`rank_agreement_from_samples`)
+SD_INFLATION = math.sqrt(1.5)
+
+
 def rank_agreement_from_samples(point: np.ndarray, samples: np.ndarray | None, systems: Sequence[str],
                                 gold: Mapping[str, float], level: float = DEFAULT_LEVEL) -> RankAgreement:
-    """Rank agreement of system scores ``point`` (S) with gold, with percentile intervals from
-    bootstrap replicates ``samples`` (B x S) of the same scores."""
+    """Rank agreement of system scores ``point`` (S) with gold, with intervals from bootstrap
+    replicates ``samples`` (B x S) of the same scores.
+
+    The interval is for the tau (rho) the judge gets on a benchmark of this many prompts drawn like
+    these (its expectation over prompt samples): the point value plus or minus z times
+    ``SD_INFLATION`` times the replicates' standard deviation, clipped to [-1, 1]. Tau of system
+    means is a sum of signs of mean differences, not smooth where two systems are close: the
+    bootstrap redraws around the observed difference, so it underestimates the variance of a
+    near-tied pair's sign (by up to 1.5 times at an exact tie, E[4 f (1 - f)] = 2/3 for f uniform on
+    [0, 1/2]), and the percentile interval is shifted by the close pairs' extra flips. Over a grid of
+    simulated judges (``bench/tau_coverage.py``) the percentile interval covered that target in 83-99 %
+    of simulations, the plain normal one in 87-99 %, this one in 93-100 % (mean 98 %). No interval
+    from resampling prompts covers the infinite-prompt tau uniformly (the README says by how much)."""
     keep = [k for k, s in enumerate(systems) if s in gold]
     names = [systems[k] for k in keep]
     g = np.array([gold[s] for s in names], dtype=float)
@@ -69,10 +85,15 @@ def rank_agreement_from_samples(point: np.ndarray, samples: np.ndarray | None, s
     rho = spearman_rho(p, g)
 
     def est(v: float, reps: np.ndarray | None) -> Score:
-        lo, hi = percentile_interval(reps, level) if reps is not None else (None, None)
+        lo = hi = None
+        if reps is not None and math.isfinite(v):
+            r = reps[np.isfinite(reps)]
+            if r.size >= 2:
+                a, b = normal_interval(v, SD_INFLATION * float(r.std(ddof=1)), level)
+                lo, hi = max(-1.0, a), min(1.0, b)
         return Score(value=finite_or_none(v), n=len(names), ci_low=lo, ci_high=hi,
-                        ci_level=level if lo is not None else None,
-                        method="percentile-bootstrap" if lo is not None else None)
+                     ci_level=level if lo is not None else None,
+                     method="normal-bootstrap-inflated" if lo is not None else None)
 
     if samples is None:
         return RankAgreement(systems=names, kendall_tau=est(tau, None), spearman=est(rho, None))

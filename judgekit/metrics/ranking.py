@@ -9,8 +9,8 @@ This module gathers the public names; each is computed (and described) in a modu
 - :mod:`.rank_agreement`: :func:`rank_agreement`, :func:`rank_agreement_bootstrap` (Kendall's tau
   and Spearman's rho with a gold ranking, JuStRank's headline), :func:`decisiveness` and
   :func:`system_bias` (JuStRank's characterisation of a judge).
-- :mod:`.length_controlled`: :func:`length_controlled_win_rate` (AlpacaEval 2.0's
-  length-controlled win rate as a plain maximum-likelihood GLM).
+- AlpacaEval's length-controlled win rate is :func:`judgekit.metrics.alpaca_glm.length_controlled_v1`
+  (the plain unregularised GLM that stood here until issue 12 was not AlpacaEval's LC and is gone).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from __future__ import annotations
 from .battles import WINNER_SCORE, Floats, Names, outcome_scores, win_rates
 from .bradley_terry import BTResult, bradley_terry, elo_ratings, style_features
 from .correlation import kendall_tau, spearman_rho
-from .length_controlled import LengthControlled, length_controlled_win_rate
 from .logistic import logistic_regression, logistic_regression_batch
 from .rank_agreement import (
+    SD_INFLATION,
     Decisiveness,
     RankAgreement,
     SystemBias,
@@ -37,9 +37,9 @@ from .rank_agreement import (
 )
 
 __all__ = [
-    "WINNER_SCORE", "BTResult", "Decisiveness", "Floats", "LengthControlled", "Names", "RankAgreement", "SystemBias",
+    "WINNER_SCORE", "BTResult", "Decisiveness", "Floats", "Names", "RankAgreement", "SD_INFLATION", "SystemBias",
     "bradley_terry", "decisiveness", "elo_ratings", "elo_win_matrix", "kendall_tau", "kendall_tau_batch",
-    "length_controlled_win_rate", "logistic_regression", "logistic_regression_batch", "outcome_scores",
+    "logistic_regression", "logistic_regression_batch", "outcome_scores",
     "rank_agreement", "rank_agreement_bootstrap", "rank_agreement_from_samples", "score_win_matrix",
     "spearman_batch", "spearman_rho", "style_features", "system_bias", "win_rates",
 ]

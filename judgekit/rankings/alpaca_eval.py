@@ -41,10 +41,13 @@ def _lc_inputs(sr: SystemRows, tables: Mapping[str, tuple[np.ndarray, ...]], arg
 
     notes: list[str] = []
     n = sr.n_instructions
+    sources = args.get("lc_inputs_from") or {}  # inputs found on the hub (or its local cache) at run time
+    no_hub = f" (the hub was not used: {args['lc_hub_unavailable']})" if args.get("lc_hub_unavailable") else ""
     path = args.get("instruction_difficulty")
     if path:
         difficulty = alpaca_glm.read_instruction_difficulty(path, n)
-        notes.append(f"instruction difficulty read from {path}")
+        notes.append(f"instruction difficulty read from {path}"
+                     + (f", from {sources['instruction_difficulty']}" if "instruction_difficulty" in sources else ""))
     else:
         S, idxs, P, LS, LB = [], [], [], [], []
         for s, (idx, pref, ls, lb) in tables.items():
@@ -60,16 +63,18 @@ def _lc_inputs(sr: SystemRows, tables: Mapping[str, tuple[np.ndarray, ...]], arg
         notes.append(f"length-controlled win rate: ESTIMATED. AlpacaEval's instruction difficulties (hub file "
                      f"instruction_difficulty.csv) were not given, so they were estimated from the {len(tables)} "
                      "systems ranked here (AlpacaEval's joint GLM with a coefficient per instruction); pass the "
-                     "file to reproduce AlpacaEval's LC")
+                     "file to reproduce AlpacaEval's LC" + no_hub)
     gamed_path = args.get("gamed_annotations")
     gamed = None
     if gamed_path:
         gamed = alpaca_glm.read_gamed(gamed_path, difficulty)
-        notes.append(f"regularised towards the gamed baselines of {gamed_path} (weight 0.2), as length_controlled_v1")
+        notes.append(f"regularised towards the gamed baselines of {gamed_path}"
+                     + (f", from {sources['gamed_annotations']}" if "gamed_annotations" in sources else "")
+                     + " (weight 0.2), as length_controlled_v1")
     else:
         notes.append("length-controlled win rate not regularised towards the length-gamed baselines (their "
                      "annotations, AlpacaEval's hub file df_gamed.csv, were not given): AlpacaEval's "
-                     "length_controlled_noreg")
+                     "length_controlled_noreg" + no_hub)
     return difficulty, gamed, notes
 
 

@@ -13,7 +13,10 @@ Two kinds of leaderboard:
   per-category scores, swap consistency, position preference, invalid rate, cost and date;
 - ``winrate``: for win-rate suites without gold labels (AlpacaEval annotations and
   Arena-Hard judgments imported with ``judgekit import``): one row per evaluated model, with
-  AlpacaEval's figures (:mod:`judgekit.metrics.winrate`) and the length-controlled win rate.
+  AlpacaEval's figures (:mod:`judgekit.metrics.winrate`); judgekit's own systems runs add
+  AlpacaEval's length-controlled win rate (``length_controlled_v1``) and Arena-Hard's
+  style-controlled score. Imported annotations get no length-controlled win rate: it needs each
+  instruction across systems (replay them with ``judgekit run --suite alpaca_eval`` for it).
 
 The output is deterministic: rows are sorted, floats rounded to fixed decimals, and the
 only dates are the runs' own.
@@ -30,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..columns import JudgmentColumns, Rows, column, read_columns
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..manifest import ManifestMismatchError, StoredRun, check_runs, data_identity, discover_runs, runs_folder
 from ..metrics.interval import Score
 from ..metrics.registry import shown_on
@@ -215,22 +218,6 @@ def preferences(rows: Iterable[Judgment]) -> np.ndarray:
     return np.asarray([preference(j) for j in rows], dtype=float)
 
 
-def lc_win_rate(preference: np.ndarray, len_model: np.ndarray, len_baseline: np.ndarray) -> Score | None:
-    """AlpacaEval's length-controlled win rate (percent, with its percentile-bootstrap interval) from
-    ``judgekit.metrics.ranking``, where the inputs allow it (at least 3 valid preferences with both
-    lengths, and lengths that differ); None otherwise."""
-    from ..metrics.ranking import length_controlled_win_rate  # scipy: loaded on first use
-
-    keep = np.isfinite(preference) & np.isfinite(len_model) & np.isfinite(len_baseline)
-    if keep.sum() < 3 or not np.any(len_model[keep] != len_baseline[keep]):
-        return None
-    try:
-        lc = length_controlled_win_rate(preference, len_model, len_baseline)
-    except DataError:
-        return None
-    return cell(lc.lc_win_rate)
-
-
 def system_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[str] = ()
                 ) -> tuple[list[WinRateRow], list[str]]:
     """A systems-suite run (``judgekit run --suite alpaca_eval`` or ``arena_hard``) rescored from its
@@ -280,12 +267,10 @@ def winrate_rows(run: StoredRun, rows: Sequence[Judgment], mismatch: Sequence[st
         h = head_to_head(pref)
         firsts = {j.example_id: j for j in group}
         lengths = [float(j.len_b) for j in firsts.values() if j.len_b is not None]
-        len_m = np.asarray([np.nan if j.len_b is None else j.len_b for j in group], dtype=float)
-        len_b = np.asarray([np.nan if j.len_a is None else j.len_a for j in group], dtype=float)
         out.append(WinRateRow(
             rank=0, model=model or "(unnamed)", annotator=run.judge, run_id=run.run_id,
             win_rate=_round(h.win_rate), standard_error=_round(h.standard_error),
-            lc_win_rate=lc_win_rate(pref - 1.0, len_m, len_b), discrete_win_rate=_round(h.discrete_win_rate),
+            lc_win_rate=None, discrete_win_rate=_round(h.discrete_win_rate),
             n_wins=h.n_wins, n_wins_base=h.n_wins_base, n_draws=h.n_draws, n_total=h.n_total,
             n_dropped=h.n_dropped, avg_length=_round(float(np.mean(lengths))) if lengths else None,
             date=run.date, mismatch=tuple(mismatch)))
@@ -377,6 +362,9 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
                 notes += snotes
             else:
                 model_rows += winrate_rows(run, js, bad.get(run.run_id, ()))
+                notes.append(f"{run.judge} ({run.run_id}): imported annotations have no length-controlled win rate "
+                             "(AlpacaEval's length_controlled_v1 needs each instruction across the systems); "
+                             "replay them with `judgekit run --suite alpaca_eval --judge replay:<results folder>` for it")
         # one row per (annotator, model): the latest run wins
         latest: dict[tuple[str, str], WinRateRow] = {}
         dates = {r.run_id: (str(r.manifest.updated_at or ""), r.run_id) for r in runs}

@@ -31,6 +31,15 @@ def _tokens(row: JudgeRow) -> str:
     return f"{row.prompt_tokens or 0:,} / {row.completion_tokens or 0:,}"
 
 
+#: Arena-Hard's columns (its score and the style-controlled score, 90 % bootstrap intervals as show_result.py
+#: prints them), shown when a systems run of arena_hard is on the board
+ARENA_HEADER = ("Arena-Hard score [90% CI]", "style-controlled [90% CI]")
+
+
+def _has_arena(board: Leaderboard) -> bool:
+    return any(r.score is not None or r.style_controlled is not None for r in board.models)
+
+
 def figure_columns(board: Leaderboard) -> list[Metric]:
     """The registered metrics with a column on this board: the built-in ones always, an optional
     one where some row has it."""
@@ -44,11 +53,14 @@ def table_rows(board: Leaderboard) -> tuple[list[str], list[tuple[str | None, li
     if board.kind == "grades":
         return grade_table_rows(board)
     if board.kind == "winrate":
+        arena = _has_arena(board)
         header = ["rank", "model", "annotator", "win rate", "standard error", "LC win rate [95% CI]",
+                  *(ARENA_HEADER if arena else ()),
                   "discrete win rate", "n_wins", "n_wins_base", "n_draws", "n_total", "avg length", "date"]
         for r in board.models:
             out.append((r.annotator, [str(r.rank), r.model + (" (!)" if r.mismatch else ""), r.annotator,
                                       num(r.win_rate), num(r.standard_error), with_ci(r.lc_win_rate),
+                                      *((with_ci(r.score), with_ci(r.style_controlled)) if arena else ()),
                                       num(r.discrete_win_rate), str(r.n_wins), str(r.n_wins_base),
                                       str(r.n_draws), str(r.n_total), num(r.avg_length, 1), r.date]))
         return header, out
@@ -82,11 +94,10 @@ def _explanation(board: Leaderboard) -> str:
     if board.kind == "winrate":
         return ("Win rates as AlpacaEval computes them: preference in [1, 2] (2 = the model's output is better), "
                 "0 and 1.5 are draws; win rate = mean(preference - 1) x 100, standard error = sem x 100, "
-                "discrete win rate on preferences rounded to win / draw / loss. LC: length-controlled win rate "
-                "(logistic GLM on the tanh of the standardised length difference, read at zero difference), "
-                "with a percentile bootstrap interval (imported annotations); for judgekit's own systems runs "
-                "(`judgekit run --suite alpaca_eval`) AlpacaEval's length_controlled_v1 with its standard error, "
-                "and those are sorted by it, as AlpacaEval 2 sorts. Imports (and Arena-Hard runs, whose win rate is "
+                "discrete win rate on preferences rounded to win / draw / loss. LC: AlpacaEval's length-controlled "
+                "win rate (length_controlled_v1) with its standard error, for judgekit's own systems runs "
+                "(`judgekit run --suite alpaca_eval`), which are sorted by it, as AlpacaEval 2 sorts; imported "
+                "annotations have none. Imports (and Arena-Hard runs, whose win rate is "
                 "Arena-Hard's score) are sorted by win rate within each annotator.")
     return ("Rates in percent with percentile-bootstrap 95% intervals over examples (both orders of a pair "
             "resampled together). Position preference: share of decisive verdicts that pick the first-shown "
@@ -123,11 +134,15 @@ def _csv_columns(board: Leaderboard) -> tuple[list[str], list[list[Any]]]:
     if board.kind == "grades":
         return grade_csv_columns(board)
     if board.kind == "winrate":
+        arena = _has_arena(board)
         names = ["annotator", "rank", "model", "win_rate", "standard_error", *trio_names("lc_win_rate"),
-                 "lc_standard_error", "discrete_win_rate", "n_wins", "n_wins_base", "n_draws", "n_total", "n_dropped", "avg_length",
+                 "lc_standard_error",
+                 *([*trio_names("arena_hard_score"), *trio_names("style_controlled")] if arena else []),
+                 "discrete_win_rate", "n_wins", "n_wins_base", "n_draws", "n_total", "n_dropped", "avg_length",
                  "date", "run_id", "mismatch"]
         rows = [[r.annotator, r.rank, r.model, r.win_rate, r.standard_error, *trio("", r.lc_win_rate),
-                 r.lc_standard_error, r.discrete_win_rate, r.n_wins, r.n_wins_base, r.n_draws, r.n_total, r.n_dropped, r.avg_length,
+                 r.lc_standard_error, *([*trio("", r.score), *trio("", r.style_controlled)] if arena else []),
+                 r.discrete_win_rate, r.n_wins, r.n_wins_base, r.n_draws, r.n_total, r.n_dropped, r.avg_length,
                  r.date, r.run_id, "; ".join(r.mismatch)] for r in board.models]
         return names, rows
     names = ["split", "rank", "judge", "template", "source", *trio_names("headline")]

@@ -71,6 +71,34 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], text_columns: i
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+#: the columns of a systems run's leaderboard shown in the report: (column in the suite's table, header)
+SYSTEM_COLUMNS = {
+    "alpaca_eval": (("win_rate", "win rate % [95% CI]"), ("lc_win_rate", "LC win rate % (length_controlled_v1)"),
+                    ("lc_standard_error", "LC standard error"), ("n_total", "n")),
+    "arena_hard": (("score", "Arena-Hard score % [90% CI]"), ("style_controlled", "style-controlled % [90% CI]"),
+                   ("n_battles", "battles")),
+}
+
+
+def system_leaderboard(run: LoadedRun) -> str | None:
+    """A systems run's leaderboard as its suite's aggregation computed it (:mod:`judgekit.rankings`):
+    AlpacaEval's win rate, length-controlled win rate and its standard error; Arena-Hard's score and
+    style-controlled score, with their intervals; the report's notes (how LC's inputs were obtained)
+    beneath. None for other runs."""
+    agg = None if run.manifest.aggregation is None else run.manifest.aggregation.name
+    columns = SYSTEM_COLUMNS.get(str(agg))
+    if columns is None or run.report is None or not run.report.tables:
+        return None
+    table = run.report.tables[0]
+
+    def cell(s: Score | None) -> str:
+        return str(s.count) if s is not None and s.count is not None else _fmt(s)
+
+    rows = [[_esc(name), *[cell(row.get(key)) for key, _ in columns]] for name, row in table.rows.items()]
+    notes = "".join(f'<p class="note">{_esc(n)}</p>' for n in run.report.notes)
+    return _table(["system", *[h for _, h in columns]], rows) + notes
+
+
 def _img(uri: str | None, alt: str, missing: str) -> str:
     if uri is None:
         return f'<p class="note">{_esc(missing)}</p>'
@@ -311,9 +339,9 @@ def render_html(runs: Sequence[LoadedRun], config: ReportConfig) -> str:
         out.append(f"<h3>{_esc(r.name)}</h3>")
         out.append(_img(plot_rankings(r, ranked), "win rate against the baseline with 95% bootstrap intervals "
                         "(clustered by item)", ""))
-        out.append(_table(["system", "win rate %", "n"],
-                          [[_esc(k), _fmt(e.scaled(100)),
-                            str(e.n)] for k, e in ranked.items()]))
+        board = system_leaderboard(r)
+        out.append(board if board is not None else _table(
+            ["system", "win rate %", "n"], [[_esc(k), _fmt(e.scaled(100)), str(e.n)] for k, e in ranked.items()]))
     if not ranked_any:
         out.append("<h2>System rankings</h2><p class=\"note\">This suite ranks no systems (it has gold labels, "
                    "not systems compared against a baseline).</p>")
