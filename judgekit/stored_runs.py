@@ -4,8 +4,10 @@ suite in it, each with its manifest and judgments."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from .errors import ConfigError, DataError, RunStateError
 from .manifest_model import (
@@ -87,3 +89,28 @@ def discover_runs(results_dir: str | Path, suite: str) -> list[StoredRun]:
         if name in (suite, f"import:{suite}"):
             out.append(StoredRun(manifest_path.parent, parse_manifest(raw, str(manifest_path))))
     return out
+
+
+class _SystemRow(Protocol):
+    @property
+    def annotator(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def run_id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_SystemRow)
+
+
+def latest_rows(rows: Iterable[R], runs: Sequence[StoredRun], notes: list[str]) -> dict[tuple[str, str], R]:
+    """One row per (annotator, model) of a systems leaderboard: the latest run's (by the manifest's
+    updated_at, then run id); each superseded row is said in ``notes``."""
+    dates = {r.run_id: (str(r.manifest.updated_at or ""), r.run_id) for r in runs}
+    latest: dict[tuple[str, str], R] = {}
+    for row in sorted(rows, key=lambda r: dates[r.run_id]):
+        key = (row.annotator, row.model)
+        if key in latest:
+            notes.append(f"{row.model} ({row.annotator}): run {latest[key].run_id} superseded by {row.run_id}")
+        latest[key] = row
+    return latest

@@ -42,6 +42,7 @@ from ..rankings import SYSTEM_AGGREGATIONS
 from ..run_health import check_health
 from ..scoring import headline_and_categories, headline_interval, preference, score_rows, suite_report
 from ..store import JUDGMENTS
+from ..stored_runs import latest_rows
 from ..suites import SuiteSpec, load_suite
 from ..types import Frozen, Judgment
 from .leaderboard_grades import GRADE_AGGREGATIONS, GradeRow, grade_leaderboard
@@ -366,13 +367,7 @@ def build_leaderboard(config: LeaderboardConfig) -> Leaderboard:
                              "(AlpacaEval's length_controlled_v1 needs each instruction across the systems); "
                              "replay them with `judgekit run --suite alpaca_eval --judge replay:<results folder>` for it")
         # one row per (annotator, model): the latest run wins
-        latest: dict[tuple[str, str], WinRateRow] = {}
-        dates = {r.run_id: (str(r.manifest.updated_at or ""), r.run_id) for r in runs}
-        for row in sorted(model_rows, key=lambda r: dates[r.run_id]):
-            key = (row.annotator, row.model)
-            if key in latest:
-                notes.append(f"{row.model} ({row.annotator}): run {latest[key].run_id} superseded by {row.run_id}")
-            latest[key] = row
+        latest = latest_rows(model_rows, runs, notes)
         ranked: list[WinRateRow] = []
         for annotator in sorted({k[0] for k in latest}):
             group = [r for k, r in latest.items() if k[0] == annotator]

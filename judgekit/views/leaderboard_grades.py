@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..manifest import StoredRun
 from ..metrics.interval import Score
 from ..scoring import suite_report
+from ..stored_runs import latest_rows
 from ..types import Frozen, Judgment
 from .format import with_ci
 
@@ -67,13 +68,7 @@ def grade_leaderboard(suite: str, runs: Sequence[StoredRun], bad: Mapping[str, t
         rows += more
         columns = columns or cols
         notes += more_notes
-    latest: dict[tuple[str, str], GradeRow] = {}
-    dates = {r.run_id: (str(r.manifest.updated_at or ""), r.run_id) for r in runs}
-    for row in sorted(rows, key=lambda r: dates[r.run_id]):
-        key = (row.annotator, row.model)
-        if key in latest:
-            notes.append(f"{row.model} ({row.annotator}): run {latest[key].run_id} superseded by {row.run_id}")
-        latest[key] = row
+    latest = latest_rows(rows, runs, notes)
     head = columns[0] if columns else ""
 
     def value(r: GradeRow) -> float | None:
