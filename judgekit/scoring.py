@@ -23,7 +23,7 @@ from .headline_sums import HEADLINE_SUMS, HEADLINE_SUMS_COLUMNS, resampled_count
 from .manifest import RunManifest, require_manifest
 from .metrics.interval import Score
 from .metrics.pairwise import PairwiseMetrics, pairwise_metrics, pairwise_metrics_from_arrays
-from .metrics.registry import MetricInput, all_metrics, registered_figures
+from .metrics.registry import MetricInput, computed_metrics, registered_figures
 from .metrics.stats import DEFAULT_LEVEL, percentile_interval, resample_indices, rng_for
 from .protocols import combine, win_credit
 from .store import JUDGMENTS, RunStore
@@ -54,7 +54,7 @@ def score_rows(rows: Rows | Iterable[Judgment], manifest: RunManifest) -> Metric
         metrics = pairwise_metrics(rows, headline_policy=policy, category_order=order)
     inp = MetricInput(kind=manifest.kind, suite=manifest.suite.name,
                       aggregation=manifest.aggregation.name if manifest.aggregation else None)
-    if not any(m.compute is not None and m.applies(inp.kind, inp.suite, inp.aggregation) for m in all_metrics()):
+    if not computed_metrics(inp):
         return metrics  # only the built-ins, read off the metrics: no records needed
     figures = registered_figures(as_judgments(rows), inp, order)
     return metrics.model_copy(update={"registered": figures}) if figures else metrics

@@ -220,13 +220,16 @@ def compute_metric(m: Metric, rows: Sequence[Judgment], inp: MetricInput,
     return None if score is None else Figure(overall=score, categories=cats)
 
 
+def computed_metrics(inp: MetricInput) -> list[Metric]:
+    """The registered (not built-in) metrics that apply to the run: those computed on its rows."""
+    return [m for m in all_metrics() if m.compute is not None and m.applies(inp.kind, inp.suite, inp.aggregation)]
+
+
 def registered_figures(rows: Sequence[Judgment], inp: MetricInput,
                        category_order: Sequence[str] | None = None) -> dict[str, Figure]:
     """Every registered (not built-in) metric that applies to the run, computed on its rows."""
     out: dict[str, Figure] = {}
-    for m in all_metrics():
-        if m.compute is None or not m.applies(inp.kind, inp.suite, inp.aggregation):
-            continue
+    for m in computed_metrics(inp):
         fig = compute_metric(m, rows, inp, category_order)
         if fig is not None:
             out[m.name] = fig
