@@ -100,12 +100,12 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             continue
         for k, (key, (text, _)) in enumerate(prompts.items()):
             out = outputs[system][key][0]
-            facts = SystemFacts(system=system, instruction=k, n_instructions=n)
+            given: dict[str, Any] = {"system": system, "instruction": k, "n_instructions": n}
             if "id" in fields:
-                facts = SystemFacts(**facts.stored(), uid=key)
+                given["uid"] = key
             if kind == "pairwise":
-                facts = SystemFacts(**facts.stored(), baseline=baseline)
-            agg = facts.stored()
+                given["baseline"] = baseline
+            agg = SystemFacts(**given).stored()  # checked; only the facts given are stored
             if kind == "pairwise":
                 examples.append(PairExample(id=f"{system}/{k}", prompt=text, response_a=outputs[str(baseline)][key][0],
                                             response_b=out, category=system, metadata={"aggregate": agg}))
