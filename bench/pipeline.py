@@ -13,6 +13,8 @@ CPU time and the peak RSS of each phase are its own (``os.wait4`` rusage of the 
   pipeline's own figures are apart from the scoring's (the read side, issue 10's other half);
 - **score**: ``judgekit score RUN``;
 - **report**: ``judgekit report RUN`` (HTML with figures);
+- **score-run**: ``scoring.score_run(RUN, write=False)`` alone, the end-of-run scoring
+  ``judgekit run`` calls (its CPU time apart from the imports is printed too);
 - **headline**: ``scoring.headline_interval`` on the run's rows with ``--headline-resamples``
   resamples (the leaderboard's interval for a published aggregation);
 - **read-records** / **read-columns**: reading the run's judgments.jsonl alone, as
@@ -86,10 +88,13 @@ def write_data(path: Path, pairs: int, seed: int, prompt_chars: int, response_ch
                                 "category": CATEGORIES[i % len(CATEGORIES)]}) + "\n")
 
 
-def replicate(run_dir: Path, work: Path, k: int) -> tuple[Path, str, Path]:
-    """A run folder holding ``k`` copies of ``run_dir``'s judgments (example ids ``ID~cN``)."""
-    results_dir = work / f"results-x{k}"
-    run_id = f"{run_dir.name}-x{k}"
+def replicate(run_dir: Path, work: Path, k: int, data: Path | None = None) -> tuple[Path, str, Path]:
+    """A run folder holding ``k`` copies of ``run_dir``'s judgments (example ids ``ID~cN``); with
+    ``data`` (the run's data file), also ``k`` copies of the data under those ids, named in the
+    manifest, so that the report quotes its examples from a data file of the run's size."""
+    suffix = f"x{k}" + ("d" if data is not None else "")
+    results_dir = work / f"results-{suffix}"
+    run_id = f"{run_dir.name}-{suffix}"
     out = results_dir / "runs" / run_id
     if (out / "judgments.jsonl").exists():
         return results_dir, run_id, out
@@ -97,6 +102,18 @@ def replicate(run_dir: Path, work: Path, k: int) -> tuple[Path, str, Path]:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     manifest["run_id"] = run_id
     manifest["n_requests"] = manifest["n_requests"] * k
+    if data is not None:
+        copies = work / f"{data.stem}-x{k}.jsonl"
+        if not copies.exists():
+            with open(data, encoding="utf-8") as f:
+                rows = [json.loads(line) for line in f]
+            with open(copies, "w", encoding="utf-8") as f:
+                for c in range(k):
+                    for row in rows:
+                        f.write(json.dumps({**row, "id": f"{row['id']}~c{c}"}) + "\n")
+            print(f"wrote {copies} ({k} x {len(rows)} pairs)", flush=True)
+        manifest["config"]["data"] = str(copies)
+        manifest["data"]["path"] = str(copies)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     lines = (run_dir / "judgments.jsonl").read_text().splitlines()
     with open(out / "judgments.jsonl", "w", encoding="utf-8") as f:
@@ -139,6 +156,19 @@ score = headline_interval(rows, manifest, n_resamples=n)
 cpu = time.process_time() - t0
 print(json.dumps({"interval_cpu_s": round(cpu, 3), "value": score.value if score else None,
                   "ci_low": score.ci_low if score else None, "ci_high": score.ci_high if score else None}))
+"""
+
+
+SCORE_RUN_SNIPPET = """
+import json, sys, time, resource
+from pathlib import Path
+t0 = time.process_time()
+from judgekit.scoring import headline, score_run
+t1 = time.process_time()
+metrics, report = score_run(Path(sys.argv[1]), write=False)
+name, value = headline(metrics, report)
+print(json.dumps({"import_cpu_s": round(t1 - t0, 3), "score_run_cpu_s": round(time.process_time() - t1, 3),
+                  "headline": name, "value": value.value, "n": value.n}))
 """
 
 
@@ -197,13 +227,16 @@ def main() -> None:
     p.add_argument("--response-chars", type=int, default=600)
     p.add_argument("--judge", default="mock:[[A>B]]")
     p.add_argument("--phases", default="run,score,report,headline",
-                   help="comma-separated: run, judging, score, report, headline, leaderboard, read-records, read-columns")
+                   help="comma-separated: run, judging, score, score-run, report, headline, leaderboard, "
+                        "read-records, read-columns")
     p.add_argument("--leaderboard", action="store_true", help="also time `judgekit leaderboard`")
     p.add_argument("--headline-resamples", type=int, default=200,
                    help="resamples for the headline phase (the leaderboard uses 200)")
     p.add_argument("--workdir", type=Path, default=None, help="keep the data and the run here (default: a temp dir)")
     p.add_argument("--replicate", type=int, default=1, metavar="K",
                    help="score/report/headline/leaderboard on K copies of the run's judgments (see above)")
+    p.add_argument("--replicate-data", action="store_true",
+                   help="with --replicate: copy the data file K times too (the report reads it to quote examples)")
     p.add_argument("--label", default="", help="a note stored with the figures (e.g. before / after)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pipeline.json")
     args = p.parse_args()
@@ -229,7 +262,8 @@ def main() -> None:
         n_judgments = 2 * args.pairs
         for phase in phases:
             if phase != "run" and args.replicate > 1 and run_id == f"bench-{args.pairs}":
-                results_dir, run_id, run_dir = replicate(run_dir, work, args.replicate)
+                results_dir, run_id, run_dir = replicate(run_dir, work, args.replicate,
+                                                         data if args.replicate_data else None)
             if phase == "run":
                 argv = [py, "-m", "judgekit", "run", "--suite", "generic", "--data", str(data), "--judge", args.judge,
                         "--no-cache", "-q", "--results-dir", str(results_dir), "--run-id", run_id]
@@ -240,6 +274,8 @@ def main() -> None:
                 argv = [py, "-m", "judgekit", "score", str(run_dir)]
             elif phase == "report":
                 argv = [py, "-m", "judgekit", "report", str(run_dir), "--out", str(work / "report.html")]
+            elif phase == "score-run":
+                argv = [py, "-c", SCORE_RUN_SNIPPET, str(run_dir)]
             elif phase == "headline":
                 argv = [py, "-c", HEADLINE_SNIPPET, str(run_dir), str(args.headline_resamples)]
             elif phase in ("read-records", "read-columns"):
@@ -255,7 +291,7 @@ def main() -> None:
             if phase in ("run", "judging"):
                 fig["cpu_us_per_judgment"] = round(1e6 * fig["cpu_s"] / n_judgments, 1)
                 fig["rss_kb_per_judgment"] = round(1024 * fig["peak_rss_mb"] / n_judgments, 3)
-            if phase.startswith("read-"):
+            if phase.startswith("read-") or phase == "score-run":
                 fig.update(json.loads(fig["output_tail"].strip().splitlines()[-1]))
             if phase == "headline":
                 fig.update(json.loads(fig["output_tail"].strip().splitlines()[-1]))
@@ -286,7 +322,8 @@ def write_doc(args: argparse.Namespace, load_start: tuple[float, float, float], 
                     "python": platform.python_version(), "packages": package_versions(("judgekit", "numpy", "jinja2",
                                                                                        "pydantic"))},
         "load_average": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in load_end]},
-        "parameters": {"pairs": args.pairs, "judgments": 2 * args.pairs, "replicate": args.replicate, "judge": args.judge, "seed": args.seed,
+        "parameters": {"pairs": args.pairs, "judgments": 2 * args.pairs, "replicate": args.replicate,
+                       "replicate_data": args.replicate_data, "judge": args.judge, "seed": args.seed,
                        "prompt_chars": args.prompt_chars, "response_chars": args.response_chars,
                        "headline_resamples": args.headline_resamples},
         "self_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -81,7 +81,8 @@ def three_way(t: JudgmentColumns, args: Mapping[str, Any]) -> SuiteReport:
         consistency = rate(t.ok[ab2] & t.ok[ba2] & (pub[ab2] == pub[ba2]))
     else:
         consistency = Score(value=None, n=0, higher_is_better=True)
-    cats = [t.category[i] for i in rows1.tolist()]
+    table_of = t.category_table
+    cats = [table_of[c] for c in t.category_code[rows1].tolist()]
     by_cat: dict[str, list[int]] = {}
     for k, c in enumerate(cats):
         if c:

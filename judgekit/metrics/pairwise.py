@@ -133,7 +133,9 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
     else:
         first = np.zeros(0, dtype=bool)
     starts = np.flatnonzero(first)
-    group = np.cumsum(first) - 1
+    # row -> example; int32 where it fits (every figure below is an exact count: only memory changes)
+    group = np.cumsum(first, dtype=np.int32 if n_rows < 2**31 else np.int64) - 1
+    del first
     n_ex = int(starts.size)
     label_e = arr.label[starts]
     cat_e = arr.category[starts]
@@ -142,11 +144,10 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
     def per_example(x: np.ndarray) -> np.ndarray:
         """Sums over each example's rows (rows are sorted by example): n_ex (x d)."""
         x = np.asarray(x)
-        if x.dtype == bool:
-            x = x.astype(np.int64)
+        wide = np.int64 if x.dtype == bool else None  # bools summed as int64, without an int64 copy of them
         if n_rows == 0:
-            return np.zeros((0,) + x.shape[1:], dtype=x.dtype)
-        return np.add.reduceat(x, starts, axis=0)
+            return np.zeros((0,) + x.shape[1:], dtype=wide or x.dtype)
+        return np.add.reduceat(x, starts, axis=0, dtype=wide)
 
     has_invalid_e = per_example(verdict == INVALID) > 0
     sizes = np.diff(np.concatenate([starts, [n_rows]]))
@@ -158,11 +159,21 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
     cat_code = {name: arr.category_names.index(name) for name in order_names}
 
     # ---- accuracy under each policy: combine once per distinct (verdict tuple, label)
-    pos = np.arange(n_rows) - starts[group] if n_rows else np.zeros(0, dtype=np.int64)
+    def positional(values: np.ndarray, base: int) -> np.ndarray:
+        """Each example's sum of values[row] * base ** (the row's position in the example), summed
+        position by position (no per-row temporaries)."""
+        out = np.zeros(n_ex, dtype=np.int64)
+        for p in range(orders):
+            has = np.flatnonzero(sizes > p)
+            out[has] += values[starts[has] + p].astype(np.int64) * base ** p
+        return out
+
     if orders <= 20:
-        key_e = per_example((verdict + 1) * 5 ** pos)
+        key_e = positional(verdict + 1, 5)
         tuple_key = key_e * 4 + (label_e + 1)
+        del key_e
         uniq, inv = _unique_inverse(tuple_key)
+        del tuple_key
 
         def decode(k: int) -> tuple[list[str], int]:
             lab, code = k % 4 - 1, k // 4
@@ -241,17 +252,20 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
         v1, v2 = first_ab[two], first_ba[two]
         consistent = (v1 == v2) & (v1 != INVALID)
         inval = int(((v1 == INVALID) | (v2 == INVALID)).sum())
+        del first_ab, first_ba, ab_rows, ba_rows, g_ab, i_ab, g_ba, i_ba, v1, v2
         consistency = ctx.share(np.column_stack([consistent, np.ones(consistent.size)]), ("swap_consistency",),
                                 n_invalid=inval)
+    del is_ab, has_ab, has_ba, two
 
     # ---- position preference (shown frame, valid decisive verdicts), overall and per category
     ok_rows = arr.ok
     decisive = ok_rows & ((arr.shown == 0) | (arr.shown == 1))
     first_shown = ok_rows & (arr.shown == 0)
-    pp_units = per_example(np.column_stack([first_shown, decisive]).astype(np.int64))
+    pp_units = per_example(np.column_stack([first_shown, decisive]))
     n_invalid_rows = int((ok_rows & (arr.winner == INVALID)).sum())
     n_failed = int((~ok_rows).sum())
     k_first, n_dec = int(first_shown.sum()), int(decisive.sum())
+    del first_shown, decisive
     position = ctx.share(pp_units, ("position_preference",), higher_is_better=None,
                          n_invalid=n_invalid_rows + n_failed, p_value=_share_p(pp_units))
     if not n_dec:
@@ -269,7 +283,7 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
                   for (k, v), a in zip(by_cat.items(), adj, strict=True)}
 
     # ---- invalid rate over valid requests (failed requests are counted apart)
-    inv_units = per_example(np.column_stack([ok_rows & (arr.winner == INVALID), ok_rows]).astype(np.int64))
+    inv_units = per_example(np.column_stack([ok_rows & (arr.winner == INVALID), ok_rows]))
     invalid_rate = ctx.share(inv_units, ("invalid_rate",), higher_is_better=False, n_invalid=n_invalid_rows)
     if not ok_rows.any():
         invalid_rate = Score(value=None, n=0, count=n_invalid_rows, higher_is_better=False, n_invalid=n_invalid_rows)
@@ -282,7 +296,7 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
         # the distinct keys become 16-cell count vectors (the example's confusion counts)
         cell = np.where(labelled, arr.label * 4 + verdict + 1, 0)  # 0: an unlabelled row adds nothing
         if orders <= 14:
-            ckey = per_example(cell * 17 ** pos)
+            ckey = positional(cell, 17)
             ukeys, kinv = _unique_inverse(ckey[per_example(labelled) > 0])
             kcounts = np.bincount(kinv, minlength=ukeys.size)
             types = np.zeros((ukeys.size, 16), dtype=np.int64)
@@ -315,7 +329,7 @@ def pairwise_metrics_from_arrays(arr: PairwiseArrays, *, headline_policy: str = 
     picks_longer, dec_ex = longer_choices(arr.winner == 0, ok_rows & ((arr.winner == 0) | (arr.winner == 1)),
                                           arr.len_a, arr.len_b)
     if dec_ex.any():
-        lb_units = per_example(np.column_stack([picks_longer, dec_ex]).astype(np.int64))
+        lb_units = per_example(np.column_stack([picks_longer, dec_ex]))
         length = ctx.share(lb_units, ("length_bias",), higher_is_better=None,
                            n_invalid=int((have_len & (verdict == INVALID)).sum()), p_value=_share_p(lb_units))
 

@@ -71,28 +71,37 @@ class PairwiseArrays:
     def build(cls, *, example: np.ndarray, order: np.ndarray, sample: np.ndarray | None = None,
               category: np.ndarray, category_names: Sequence[str], label: np.ndarray, ok: np.ndarray,
               winner: np.ndarray, shown: np.ndarray, len_a: np.ndarray | None = None,
-              len_b: np.ndarray | None = None, p_a: np.ndarray | None = None) -> PairwiseArrays:
-        """From unsorted code arrays (see the class docstring); sorts them."""
+              len_b: np.ndarray | None = None, p_a: np.ndarray | None = None,
+              sort_index: np.ndarray | None = None) -> PairwiseArrays:
+        """From unsorted code arrays (see the class docstring); sorts them (``sort_index``: the sort,
+        when the caller has it already: the stable sort by example, order and sample)."""
         n = len(example)
-        smp = np.zeros(n, dtype=np.int64) if sample is None else np.asarray(sample)
-        ex = np.asarray(example, dtype=np.int64)
-        od = np.asarray(order, dtype=np.int64)
-        span_s = int(smp.max()) + 1 if n else 1
-        if n and (int(ex.max()) + 1) * 2 * span_s < 2**62 and int(ex.min()) >= 0 and int(smp.min()) >= 0:
-            idx = np.argsort((ex * 2 + od) * span_s + smp, kind="stable")  # one key: faster than lexsort
+        if sort_index is not None:
+            idx = sort_index
         else:
-            idx = np.lexsort((smp, od, ex))
-        nan = np.full(n, np.nan)
+            smp = np.zeros(n, dtype=np.int64) if sample is None else np.asarray(sample)
+            ex = np.asarray(example, dtype=np.int64)
+            od = np.asarray(order, dtype=np.int64)
+            span_s = int(smp.max()) + 1 if n else 1
+            if n and (int(ex.max()) + 1) * 2 * span_s < 2**62 and int(ex.min()) >= 0 and int(smp.min()) >= 0:
+                idx = np.argsort((ex * 2 + od) * span_s + smp, kind="stable")  # one key: faster than lexsort
+            else:
+                idx = np.lexsort((smp, od, ex))
+            del ex, od
+        nan = np.broadcast_to(np.float64(np.nan), (n,))
 
         def take(a: np.ndarray | None, default: np.ndarray) -> np.ndarray:
-            return (default if a is None else np.asarray(a))[idx]
+            a = default if a is None else np.asarray(a)
+            if a.ndim == 1 and a.strides == (0,) and len(a) == n:  # one value repeated (NaN: absent): no copy
+                return a
+            return a[idx]
 
         return cls(example=np.asarray(example)[idx], order=np.asarray(order)[idx],
                    category=np.asarray(category)[idx], category_names=list(category_names),
                    label=np.asarray(label)[idx], ok=np.asarray(ok, dtype=bool)[idx],
                    winner=np.asarray(winner)[idx], shown=np.asarray(shown)[idx],
-                   len_a=take(len_a, nan).astype(float), len_b=take(len_b, nan).astype(float),
-                   p_a=take(p_a, nan).astype(float))
+                   len_a=take(len_a, nan).astype(float, copy=False),
+                   len_b=take(len_b, nan).astype(float, copy=False), p_a=take(p_a, nan).astype(float, copy=False))
 
 
 def _codes(values: Sequence[str]) -> np.ndarray:

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..columns import JudgmentColumns, Rows, column, read_columns
+from ..columns import JudgmentColumns, Rows, read_columns, token_sum
 from ..errors import ConfigError
 from ..manifest import ManifestMismatchError, StoredRun, check_runs, data_identity, discover_runs, runs_folder
 from ..metrics.interval import Score
@@ -174,11 +174,6 @@ def cell(score: Score | None) -> Score | None:
     return Score(value=_round(score.value), ci_low=_round(score.ci_low), ci_high=_round(score.ci_high), n=score.n)
 
 
-def _sum_or_none(values: Iterable[int | None]) -> int | None:
-    known = [v for v in values if v is not None]
-    return int(sum(known)) if known else None
-
-
 def judge_row(run: StoredRun, rows: Rows, prices: Mapping[str, Price],
               mismatch: Sequence[str] = ()) -> tuple[str, JudgeRow]:
     metrics = score_rows(rows, run.manifest)
@@ -195,8 +190,8 @@ def judge_row(run: StoredRun, rows: Rows, prices: Mapping[str, Price],
         value = m.value(metrics)
         if m.applies(None, manifest.suite.name, aggregation) and (value is not None or not m.optional):
             figures[m.name] = cell(value)
-    prompt = _sum_or_none(column(rows, "prompt_tokens"))
-    completion = _sum_or_none(column(rows, "completion_tokens"))
+    prompt = token_sum(rows, "prompt_tokens")
+    completion = token_sum(rows, "completion_tokens")
     price = prices.get(run.judge)
     cost = None
     if price is not None and (prompt is not None or completion is not None):
