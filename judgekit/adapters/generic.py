@@ -16,7 +16,7 @@ The mapping comes from the suite YAML's ``args`` or the command line (``--field 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,34 +110,65 @@ def _examples(rows: Iterable[Row], col: dict[str, str], labels: dict[str, GoldLa
 def _rows_and_examples(rows: Iterable[Row], col: dict[str, str], labels: dict[str, GoldLabel], kind: str
                        ) -> Iterator[tuple[Row, Example]]:
     for i, row in enumerate(rows):
-        rid = row.get(col["id"], types=(str, int), required=False)
-        example_id = str(rid) if rid is not None else str(i)
-        category = row.get(col["category"], types=(str, int), required=False)
-        if kind == "pairwise":
-            raw = row.get(col["label"], types=(str, int, float), required=False)
-            label = None
-            if raw is not None:
-                label = labels.get(_value_key(raw))
-                if label is None:
-                    raise row.error(f"unknown label {raw!r}; map it with --label {raw}=A|B|tie "
-                                    f"(known: {', '.join(labels)})", col["label"])
-            # which model wrote each response, when the data says (the audit's self_preference probe)
-            generators = {k: str(v) for k in ("generator_a", "generator_b")
-                          if (v := row.get(col[k], types=(str,), required=False)) is not None}
-            yield row, PairExample(id=example_id, prompt=_text(row, col, "prompt"),
-                                   response_a=_text(row, col, "a"), response_b=_text(row, col, "b"),
-                                   label=label, category=None if category is None else str(category),
-                                   metadata=generators)
-        else:
-            raw_score = row.get(col["score"], types=(str, int, float), required=False)
-            try:
-                score = None if raw_score is None else float(raw_score)
-            except ValueError:
-                raise row.error(f"expected a number, got {raw_score!r}", col["score"]) from None
-            yield row, PointExample(
-                id=example_id, prompt=_text(row, col, "prompt"), response=_text(row, col, "response"),
-                score=score, reference=row.get(col["reference"], required=False),
-                rubric=row.get(col["rubric"], required=False), category=None if category is None else str(category))
+        yield row, _example(i, row, col, labels, kind)
+
+
+def _example_id(i: int, row: Row, col: dict[str, str]) -> str:
+    """The example's id: its id field, or its position in the file (from 0) without one."""
+    rid = row.get(col["id"], types=(str, int), required=False)
+    return str(rid) if rid is not None else str(i)
+
+
+def _example(i: int, row: Row, col: dict[str, str], labels: dict[str, GoldLabel], kind: str) -> Example:
+    """The i-th row (from 0) as an example."""
+    example_id = _example_id(i, row, col)
+    category = row.get(col["category"], types=(str, int), required=False)
+    if kind == "pairwise":
+        raw = row.get(col["label"], types=(str, int, float), required=False)
+        label = None
+        if raw is not None:
+            label = labels.get(_value_key(raw))
+            if label is None:
+                raise row.error(f"unknown label {raw!r}; map it with --label {raw}=A|B|tie "
+                                f"(known: {', '.join(labels)})", col["label"])
+        # which model wrote each response, when the data says (the audit's self_preference probe)
+        generators = {k: str(v) for k in ("generator_a", "generator_b")
+                      if (v := row.get(col[k], types=(str,), required=False)) is not None}
+        return PairExample(id=example_id, prompt=_text(row, col, "prompt"),
+                           response_a=_text(row, col, "a"), response_b=_text(row, col, "b"),
+                           label=label, category=None if category is None else str(category),
+                           metadata=generators)
+    raw_score = row.get(col["score"], types=(str, int, float), required=False)
+    try:
+        score = None if raw_score is None else float(raw_score)
+    except ValueError:
+        raise row.error(f"expected a number, got {raw_score!r}", col["score"]) from None
+    return PointExample(
+        id=example_id, prompt=_text(row, col, "prompt"), response=_text(row, col, "response"),
+        score=score, reference=row.get(col["reference"], required=False),
+        rubric=row.get(col["rubric"], required=False), category=None if category is None else str(category))
+
+
+def select(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None,
+           ids: Collection[str]) -> dict[str, Example] | None:
+    """The examples with these ids from one local file, in one streamed pass that converts only
+    their rows and stops once it has them all (the report quotes a few sampled examples of a run
+    of millions); None when the data is not one local file (then :func:`load` reads it all)."""
+    if data is None or not Path(data).is_file() or suite.args.get("hub") or len(split.files()) != 1:
+        return None
+    col, labels, kind = _mapping(suite)
+    wanted = set(ids)
+    out: dict[str, Example] = {}
+    for i, row in enumerate(read_records(Path(data))):
+        if len(out) == len(wanted):
+            break
+        if _example_id(i, row, col) in wanted:
+            ex = _example(i, row, col, labels, kind)
+            out.setdefault(ex.id, ex)  # a duplicate id: the first row, as load_examples refuses the second
+    return out
+
+
+load.select = select  # type: ignore[attr-defined]
 
 
 def _text(row: Row, col: dict[str, str], field: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +129,17 @@ def stream_examples(suite: SuiteSpec, split: str | None, data: str | os.PathLike
     if limit is not None:
         provenance["limit"] = limit
     return examples, provenance
+
+
+def select_examples(suite: SuiteSpec, split: str | None, data: str | os.PathLike[str] | None,
+                    ids: Collection[str]) -> dict[str, Example] | None:
+    """The examples with these ids, read by the adapter's ``load.select(suite, split, data, ids)``
+    where it has one (the generic adapter: one streamed pass over a local file that converts only
+    those rows), so that quoting a few examples of a large run does not load its data; None when
+    the adapter cannot select (then load the split)."""
+    selector = getattr(adapters.get(suite.adapter), "select", None)
+    if selector is None or data is None:
+        return None
+    _, split_spec = suite.split(split)
+    selected: dict[str, Example] | None = selector(suite, split_spec, data, ids)
+    return selected

@@ -81,6 +81,7 @@ def load_run(run_dir: str | Path, data: str | None = None) -> LoadedRun:
 def _examples(manifest: RunManifest, data: str | None, ids: set[str]) -> dict[str, Example] | None:
     """The run's examples (prompts and responses) where the data can be read locally."""
     from ..adapters import load_examples
+    from ..adapters.stream import select_examples
     from ..suites import load_suite, with_args
 
     config = manifest.config or {}
@@ -93,7 +94,11 @@ def _examples(manifest: RunManifest, data: str | None, ids: set[str]) -> dict[st
     try:
         # the run's own suite arguments (a systems suite's --systems and --baseline, a generic
         # suite's --field mapping): without them such a suite's data cannot be read back
-        loaded = load_examples(with_args(load_suite(suite), suite_args), manifest.split, folder)
+        spec = with_args(load_suite(suite), suite_args)
+        selected = select_examples(spec, manifest.split, folder, ids)  # only these rows, where the adapter can
+        if selected is not None:
+            return selected
+        loaded = load_examples(spec, manifest.split, folder)
     except (JudgekitError, OSError) as exc:
         log.warning("cannot show the examples of %s: %s", manifest.run_id, exc)
         return None
