@@ -15,6 +15,7 @@ this module only lays them out.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import html
 import logging
 from collections.abc import Sequence
@@ -220,7 +221,8 @@ def disagreements(run: LoadedRun, n: int, seed: int) -> list[tuple[str, list[Jud
     label = t.label[ex.first]
     verdict = ex.combined(t.verdict, policy)
     wrong_k = np.flatnonzero((label >= 0) & (verdict != _LABEL_NAMES[np.maximum(label, 0)]))
-    wrong = sorted(wrong_k.tolist(), key=lambda k: hashlib.sha256(f"{seed}:{ex.ids[k]}".encode()).hexdigest())[:n]
+    # sorted(...)[:n] without holding a digest per wrong example (heapq.nsmallest is documented equal to it)
+    wrong = heapq.nsmallest(n, wrong_k.tolist(), key=lambda k: hashlib.sha256(f"{seed}:{ex.ids[k]}".encode()).hexdigest())
     return [(ex.ids[k], t.rows_at(ex.group(k)), str(verdict[k])) for k in wrong]
 
 

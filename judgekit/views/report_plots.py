@@ -199,8 +199,10 @@ def _length_points(rows: JudgmentColumns | Sequence[Judgment], bins: int = 5
     middle, (picks of the longer response, decisive verdicts), and the same for the gold labels
     (counted from the columns: the plot draws one point per bin, whatever the size of the run)."""
     t = rows if isinstance(rows, JudgmentColumns) else JudgmentColumns.from_judgments(rows)
-    ok = t.ok & np.isfinite(t.len_a) & np.isfinite(t.len_b)
-    la, lb = t.len_a[ok], t.len_b[ok]
+    len_a, len_b = t.len_a, t.len_b  # (each a float64 array made when asked for: taken once)
+    ok = t.ok & np.isfinite(len_a) & np.isfinite(len_b)
+    la, lb = len_a[ok], len_b[ok]
+    del len_a, len_b
     winner, label = t.winner[ok], t.label[ok]
     picks, judged = longer_choices(winner == 0, (winner == 0) | (winner == 1), la, lb)
     g_picks, g_counts = longer_choices(label == 0, (label == 0) | (label == 1), la, lb)
