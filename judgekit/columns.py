@@ -300,7 +300,7 @@ class JudgmentColumns:
         cat_names, cat = self.category_codes()
         return PairwiseArrays.build(example=ex.example_code, order=self.order, sample=self.sample, category=cat,
                                     category_names=cat_names, label=self.label, ok=self.ok, winner=self.winner,
-                                    shown=self.shown, len_a=self.len_a, len_b=self.len_b, p_a=self.p_a,
+                                    shown=self.shown, len_a=self._floats["len_a"], len_b=self._floats["len_b"], p_a=self.p_a,
                                     sort_index=ex.sorted_rows)
 
 

@@ -100,8 +100,15 @@ class PairwiseArrays:
                    category=np.asarray(category)[idx], category_names=list(category_names),
                    label=np.asarray(label)[idx], ok=np.asarray(ok, dtype=bool)[idx],
                    winner=np.asarray(winner)[idx], shown=np.asarray(shown)[idx],
-                   len_a=take(len_a, nan).astype(float, copy=False),
-                   len_b=take(len_b, nan).astype(float, copy=False), p_a=take(p_a, nan).astype(float, copy=False))
+                   len_a=_floating(take(len_a, nan)), len_b=_floating(take(len_b, nan)),
+                   p_a=take(p_a, nan).astype(float, copy=False))
+
+
+def _floating(a: np.ndarray) -> np.ndarray:
+    """A length column as floats: float32 as given (the columnar read keeps lengths as float32 where
+    that is exact; the length-bias rule compares them, which float32 and float64 do alike), other
+    types as float64."""
+    return a if a.dtype in (np.float32, np.float64) else a.astype(float)
 
 
 def _codes(values: Sequence[str]) -> np.ndarray:

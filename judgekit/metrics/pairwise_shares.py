@@ -26,12 +26,12 @@ def _share_p(units: np.ndarray) -> float | None:
     """p-value of a share against 0.5 from per-example [numerator, denominator] rows: exact
     binomial when no example has more than one verdict, else cluster-robust (the two orders
     of a pair are not independent verdicts)."""
-    units = units[units[:, 1] > 0]
-    if units.size == 0:
+    has = units[:, 1] > 0
+    if not has.any():
         return None
     if int(units[:, 1].max()) <= 1:
-        return _nan_to_none(binomial_test(int(units[:, 0].sum()), int(units[:, 1].sum())))
-    return _nan_to_none(clustered_share_test(units[:, 0], units[:, 1]))
+        return _nan_to_none(binomial_test(int(units[has, 0].sum()), int(units[has, 1].sum())))
+    return _nan_to_none(clustered_share_test(units[:, 0], units[:, 1]))  # it leaves out n = 0 itself
 
 
 class _Ctx:

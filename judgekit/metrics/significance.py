@@ -44,10 +44,10 @@ def clustered_share_test(numerators: ArrayLike, denominators: ArrayLike, p0: flo
     it is the usual z test; use :func:`binomial_test` then for an exact p-value. A share
     with zero variance (every cluster exactly at the estimate) gives 1 when the estimate is
     ``p0`` and 0 otherwise. NaN without data."""
-    k = np.asarray(numerators, dtype=float)
-    n = np.asarray(denominators, dtype=float)
+    k = np.asarray(numerators)
+    n = np.asarray(denominators)
     keep = n > 0
-    k, n = k[keep], n[keep]
+    k, n = k[keep].astype(float), n[keep].astype(float)  # filtered first: no float copy of the whole
     total = float(n.sum())
     c = int(k.size)
     if total == 0 or c == 0:
