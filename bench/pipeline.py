@@ -28,7 +28,9 @@ CPU time and the peak RSS of each phase are its own (``os.wait4`` rusage of the 
 ``--replicate K`` times score, report, headline and leaderboard on a run K times the size
 without judging it: after the run phase (or on the run already in ``--workdir``), it writes a
 run folder whose judgments.jsonl holds K copies of every judgment under distinct example ids
-(and a manifest counting K times the requests), in a results folder of its own.
+(and a manifest counting K times the requests), in a results folder of its own; with
+``--replicate-data`` the data file is copied K times too under those ids and named in that
+manifest, so that ``report`` quotes its examples from a data file of the run's size.
 
     python bench/pipeline.py --pairs 100000                # about a minute per phase on 2 cores
     python bench/pipeline.py --pairs 100000 --leaderboard

@@ -9,6 +9,7 @@ example's own frame (A = response_a), with lengths and systems given in that fra
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -70,10 +71,17 @@ def longer_choices(picks_a: np.ndarray, decisive: np.ndarray, len_a: np.ndarray,
     it): an item counts when its verdict is decisive and both lengths are known (finite) and
     unequal; it picks the longer response when it picks A and A is longer, or picks B and B is
     longer. Returns (picks the longer, counts), boolean arrays in the items' order."""
-    la = np.asarray(len_a, dtype=float)
-    lb = np.asarray(len_b, dtype=float)
+    la, lb = _floats(len_a), _floats(len_b)
     counts = np.asarray(decisive, dtype=bool) & np.isfinite(la) & np.isfinite(lb) & (la != lb)
     return counts & (np.asarray(picks_a, dtype=bool) == (la > lb)), counts
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Lengths as a float array: a float32 or float64 array as it is (no float64 copy of a float32
+    column: comparing the same values gives the same answers), anything else as float64."""
+    if isinstance(values, np.ndarray) and values.dtype in (np.float32, np.float64):
+        return values
+    return np.asarray(values, dtype=float)
 
 
 class LengthBias(Frozen):
