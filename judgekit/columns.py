@@ -26,7 +26,11 @@ from typing import Any, Literal
 
 import msgspec
 import numpy as np
-from numpy.dtypes import StringDType
+
+try:  # numpy >= 2: variable-width strings (the distinct example ids); numpy 1.x holds Python strs
+    from numpy.dtypes import StringDType
+except ImportError:  # pragma: no cover - numpy 1.x
+    StringDType = None  # type: ignore[misc,assignment]
 
 from .bulk import paused_gc
 from .errors import DataError
@@ -511,7 +515,7 @@ def _id_array(ids: list[str]) -> np.ndarray:
     (UTF-8 order is code point order), or Python str objects for the ids numpy's strings cannot
     hold or do not sort alike (a NUL character, a lone surrogate)."""
     try:
-        if "\x00" not in "".join(ids):
+        if StringDType is not None and "\x00" not in "".join(ids):
             return np.array(ids, dtype=StringDType())
     except (UnicodeEncodeError, ValueError):
         pass
@@ -620,7 +624,7 @@ class _Builder:
         names_parts = self.parts["names"]
         if any(p.dtype == object for p in names_parts):
             names_parts = [p.astype(object) for p in names_parts]
-        names = np.concatenate(names_parts) if names_parts else np.zeros(0, dtype=StringDType())
+        names = np.concatenate(names_parts) if names_parts else _id_array([])
         self.parts["names"].clear()
         if keep is not None:  # only the ids of the rows kept
             used = np.unique(entry)
