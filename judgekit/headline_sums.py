@@ -43,11 +43,11 @@ from .types import Judgment
 
 @dataclass(frozen=True)
 class HeadlineSums:
-    """``units``: one row of numbers per example (examples in the order given); ``statistic``:
-    B x d column sums -> B headline values (NaN where the headline is undefined). With
-    ``by_counts``, ``statistic`` takes the B x n draw counts of the examples themselves (for a
-    headline that is no function of sums, e.g. one that counts a prompt drawn twice once), and
-    ``units`` only says how many examples there are (n x 0)."""
+    """``units``: one row of numbers per resampled unit (an example, or what :data:`RESAMPLE_UNITS`
+    names; in the order given); ``statistic``: B x d column sums -> B headline values (NaN where the
+    headline is undefined). With ``by_counts``, ``statistic`` takes the B x n draw counts of the
+    units themselves (for a headline that is no function of sums, e.g. RewardBench 2's Ties score),
+    and ``units`` only says how many units there are (n x 0)."""
 
     units: np.ndarray
     statistic: Callable[[np.ndarray], np.ndarray]
