@@ -93,10 +93,14 @@ def decode_utf8(path: Path) -> str:
 _decode_json = msgspec.json.Decoder().decode
 
 
-def read_jsonl(path: Path) -> Iterator[Row]:
-    """Yield each non-blank line of a JSONL file as a Row; a bad line raises DataError."""
+def read_jsonl(path: Path, digest: Any = None) -> Iterator[Row]:
+    """Yield each non-blank line of a JSONL file as a Row; a bad line raises DataError. With
+    ``digest`` (a hashlib object), every byte read is fed to it too: read to the end, it holds
+    the file's hash (what :func:`file_sha256` gives), without a pass of its own."""
     with open(path, "rb") as f:
         for lineno, raw in enumerate(f, start=1):
+            if digest is not None:
+                digest.update(raw)
             try:
                 text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as exc:
