@@ -97,6 +97,7 @@ def read_jsonl(path: Path, digest: Any = None) -> Iterator[Row]:
     """Yield each non-blank line of a JSONL file as a Row; a bad line raises DataError. With
     ``digest`` (a hashlib object), every byte read is fed to it too: read to the end, it holds
     the file's hash (what :func:`file_sha256` gives), without a pass of its own."""
+    where = str(path)
     with open(path, "rb") as f:
         for lineno, raw in enumerate(f, start=1):
             if digest is not None:
@@ -105,7 +106,7 @@ def read_jsonl(path: Path, digest: Any = None) -> Iterator[Row]:
                 text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 raise _not_utf8(path, lineno, exc, exc.start + 1) from None
-            if not text.strip():
+            if not text or text.isspace():  # blank (what `not text.strip()` says, without the copy)
                 continue
             try:
                 obj = _decode_json(text)  # msgspec: what json.loads gives for what it can read, faster
@@ -118,7 +119,7 @@ def read_jsonl(path: Path, digest: Any = None) -> Iterator[Row]:
             if not isinstance(obj, dict):
                 raise DataError(f"expected a JSON object, got {type(obj).__name__}", path=str(path),
                                 line=lineno)
-            yield Row(obj, str(path), lineno)
+            yield Row(obj, where, lineno)
 
 
 def resolve_local(suite: SuiteSpec, split: SplitSpec | PartSpec, data: str | os.PathLike[str] | None) -> Path | None:

@@ -128,8 +128,10 @@ def _rows_and_examples(rows: Iterable[Row], col: dict[str, str], labels: dict[st
                     raise row.error(f"unknown label {raw!r}; map it with --label {raw}=A|B|tie "
                                     f"(known: {', '.join(labels)})", col["label"])
             # which model wrote each response, when the data says (the audit's self_preference probe)
-            generators = {k: str(v) for k in ("generator_a", "generator_b")
-                          if (v := _get(row, col[k], (str,))) is not None}
+            generators = {}
+            for k in ("generator_a", "generator_b"):
+                if (v := _get(row, col[k], (str,))) is not None:
+                    generators[k] = str(v)
             yield row, PairExample(id=example_id, prompt=_text(row, col, "prompt"),
                                    response_a=_text(row, col, "a"), response_b=_text(row, col, "b"),
                                    label=label, category=None if category is None else str(category),
