@@ -102,6 +102,24 @@ class JudgeRequest(Frozen):
     references: tuple[str, ...] = ()  # reference answers (QA suites), for judges that compare with them
 
 
+def trusted_request(**values: Any) -> JudgeRequest:
+    """A JudgeRequest from values already of its fields' types (the runner's own: a validated
+    example, rendered messages, the plan's settings), naming every field, without validating them
+    again: what ``JudgeRequest(**values)`` gives (tested equal), at a third of its cost. pydantic's
+    ``model_construct`` is no help here: its per-field default lookup costs more than validating."""
+    if len(values) != _N_REQUEST_FIELDS:
+        raise TypeError(f"trusted_request needs every field of JudgeRequest, got {sorted(values)}")
+    obj = JudgeRequest.__new__(JudgeRequest)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+_N_REQUEST_FIELDS = len(JudgeRequest.model_fields)
+
+
 class Completion(Record):
     """What a backend returns for one request. A failure is a value, not an exception."""
 

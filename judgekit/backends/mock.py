@@ -20,7 +20,7 @@ from ..registry import backends
 from ..types import Completion, JudgeRequest
 from .base import Backend
 
-INSTANT_BATCH = 64  # requests per call when the mock answers from a fixed text or script
+INSTANT_BATCH = 16  # requests per call when the mock answers from a fixed text or script
 
 
 @backends.register("mock")
