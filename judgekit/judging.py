@@ -95,26 +95,35 @@ def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, templa
         v = template.parse(completion.text)
     else:
         v = verdict_of(template, completion)
-    order = req.order
+    order, c = req.order, completion
     row: dict[str, Any] = {"request_id": req.request_id, "example_id": req.example_id, "order": order,
                            "sample": req.sample}
+    # the fields in Judgment's order, each left out when None (as exclude_none does)
     if ex.category is not None:
         row["category"] = ex.category
+    p_a = scores = score = gold = None
     if point:
         winner = v.winner
-        row.update(status="ok", shown_winner=winner, winner=winner)
-        p_a = scores = None
+        row["status"], row["shown_winner"], row["winner"] = "ok", winner, winner
+        strength = None  # a pointwise row keeps the grade, not a strength
     else:
         if ex.label is not None:  # type: ignore[union-attr]
             row["label"] = ex.label  # type: ignore[union-attr]
         winner = unswap_winner(v.winner, order)
-        row.update(status="ok", shown_winner=v.winner, winner=winner)
-        p_a, scores = unswap_p(v.p_a, order), unswap_scores(completion.scores, order)
-    strength = None if point else v.strength  # a pointwise row keeps the grade, not a strength
-    for key, value in (("verdict_label", v.label), ("strength", strength), ("p_a", p_a), ("scores", scores),
-                       ("raw", v.raw), ("reason", v.reason)):
-        if value is not None:
-            row[key] = value
+        row["status"], row["shown_winner"], row["winner"] = "ok", v.winner, winner
+        strength, p_a, scores = v.strength, unswap_p(v.p_a, order), unswap_scores(c.scores, order)
+    if v.label is not None:
+        row["verdict_label"] = v.label
+    if strength is not None:
+        row["strength"] = strength
+    if p_a is not None:
+        row["p_a"] = p_a
+    if scores is not None:
+        row["scores"] = scores
+    if v.raw is not None:
+        row["raw"] = v.raw
+    if v.reason is not None:
+        row["reason"] = v.reason
     if point:
         row["len_a"] = len(ex.response)  # type: ignore[union-attr]
         score, gold = v.score, ex.score  # type: ignore[union-attr]
@@ -124,15 +133,16 @@ def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, templa
             row["gold_score"] = gold
     else:
         row["len_a"], row["len_b"] = len(ex.response_a), len(ex.response_b)  # type: ignore[union-attr]
-        score = gold = None
-    c = completion
-    for key, value in (("prompt_tokens", c.prompt_tokens), ("completion_tokens", c.completion_tokens),
-                       ("latency_s", c.latency_s)):
-        if value is not None:
-            row[key] = value
-    row.update(attempts=c.attempts, cached=c.cached, template_hash=template.hash)
-    if not (_plain_float(p_a) and _plain_float(score) and _plain_float(gold) and _plain_float(c.latency_s)
-            and (scores is None or all(_plain_float(x) for x in scores))):
+    if c.prompt_tokens is not None:
+        row["prompt_tokens"] = c.prompt_tokens
+    if c.completion_tokens is not None:
+        row["completion_tokens"] = c.completion_tokens
+    if c.latency_s is not None:
+        row["latency_s"] = c.latency_s
+    row["attempts"], row["cached"], row["template_hash"] = c.attempts, c.cached, template.hash
+    if not (_plain_float(c.latency_s) and (p_a is None or _plain_float(p_a))
+            and (scores is None or all(_plain_float(x) for x in scores))
+            and (not point or (_plain_float(score) and _plain_float(gold)))):
         return None
     try:
         return _ENCODE(row), winner
