@@ -47,3 +47,30 @@ def test_references_that_are_not_text_are_still_refused() -> None:
     plan = RequestPlan.make(t, SamplingParams(), False, "original")
     with pytest.raises(Exception, match="string"):
         list(plan.requests([bad]))
+
+
+def test_generic_adapter_examples_equal_validated_ones(tmp_path: object) -> None:
+    """The generic adapter builds its pairs with types.trusted: each equals PairExample(...) of the
+    same values, whatever the row held (ints, floats, categories, generators, mapped labels)."""
+    import json
+    from pathlib import Path
+
+    from judgekit.adapters import load_examples
+    from judgekit.suites import load_suite, with_args
+    from judgekit.types import PairExample
+
+    path = Path(str(tmp_path)) / "pairs.jsonl"
+    rows = [{"id": 7, "prompt": 3.5, "a": "x ✓", "b": 12, "label": 2, "category": 4},
+            {"id": "s", "prompt": "p", "a": "", "b": "y", "label": "tie", "generator_a": "m1", "generator_b": "m2"},
+            {"prompt": "no id", "a": "a", "b": "b", "label": "A", "category": "c"},
+            {"id": "n", "prompt": "p", "a": "a", "b": "b"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    suite = with_args(load_suite("generic"), {})
+    examples = load_examples(suite, None, str(path), None).examples
+    assert len(examples) == 4
+    for ex in examples:
+        validated = PairExample(**{name: getattr(ex, name) for name in PairExample.model_fields})
+        assert ex == validated and ex.model_dump_json() == validated.model_dump_json()
+        assert all(type(getattr(ex, f)) is str for f in ("id", "prompt", "response_a", "response_b"))
+    assert [e.label for e in examples] == ["B", "tie", "A", None]  # type: ignore[union-attr]
+    assert examples[0].category == "4" and examples[1].metadata == {"generator_a": "m1", "generator_b": "m2"}
