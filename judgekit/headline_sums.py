@@ -37,16 +37,17 @@ from .column_aggregations import published_verdicts
 from .columns import JudgmentColumns
 from .errors import ConfigError
 from .facts import RewardBench2Facts, optional_facts
+from .protocols import by_example
 from .types import Judgment
 
 
 @dataclass(frozen=True)
 class HeadlineSums:
-    """``units``: one row of numbers per example (examples in the order given); ``statistic``:
-    B x d column sums -> B headline values (NaN where the headline is undefined). With
-    ``by_counts``, ``statistic`` takes the B x n draw counts of the examples themselves (for a
-    headline that is no function of sums, e.g. one that counts a prompt drawn twice once), and
-    ``units`` only says how many examples there are (n x 0)."""
+    """``units``: one row of numbers per resampled unit (an example, or what :data:`RESAMPLE_UNITS`
+    names; in the order given); ``statistic``: B x d column sums -> B headline values (NaN where the
+    headline is undefined). With ``by_counts``, ``statistic`` takes the B x n draw counts of the
+    units themselves (for a headline that is no function of sums, e.g. RewardBench 2's Ties score),
+    and ``units`` only says how many units there are (n x 0)."""
 
     units: np.ndarray
     statistic: Callable[[np.ndarray], np.ndarray]
@@ -70,6 +71,61 @@ def headline_sums(name: str) -> Callable[[Builder], Builder]:
         return fn
 
     return deco
+
+
+# --------------------------------------------------------------------------- the unit a headline resamples
+
+UnitKey = Callable[[Judgment], str]
+Relabel = Callable[[Judgment, int], Judgment]
+
+
+def relabel_example(j: Judgment, k: int) -> Judgment:
+    """The k-th copy (k >= 2) of a drawn row, under ids of its own."""
+    return j.model_copy(update={"example_id": f"{j.example_id}~{k}", "request_id": f"{j.request_id}~{k}"})
+
+
+#: aggregations whose headline resamples a unit other than the example: its key for a row, and how
+#: the k-th copy of a drawn row is relabelled so that the aggregation counts it as a unit of its own
+RESAMPLE_UNITS: dict[str, tuple[UnitKey, Relabel]] = {}
+
+
+def resample_groups(rows: Sequence[Judgment], aggregation: str) -> list[list[Judgment]]:
+    """The rows grouped into the units the headline of ``aggregation`` resamples (sorted by key; by
+    default the example, all its orders together, as :func:`judgekit.protocols.by_example` groups)."""
+    spec = RESAMPLE_UNITS.get(aggregation)
+    if spec is None:
+        return list(by_example(rows).values())
+    key = spec[0]
+    groups: dict[str, list[Judgment]] = {}
+    for j in rows:
+        groups.setdefault(key(j), []).append(j)
+    return [sorted(groups[k], key=lambda j: (j.example_id, j.order != "AB", j.sample)) for k in sorted(groups)]
+
+
+def relabeler(aggregation: str) -> Relabel:
+    spec = RESAMPLE_UNITS.get(aggregation)
+    return relabel_example if spec is None else spec[1]
+
+
+def _rb2_prompt_key(j: Judgment) -> str:
+    """RewardBench 2: a prompt (rating runs judge each completion as an example of its own); in Ties,
+    a prompt's ``ref:<n>`` and ``tied:<n>`` rows together, as its score pairs them."""
+    f = optional_facts(j, RewardBench2Facts)
+    if f is None:
+        return f"example:{j.example_id}"
+    if f.subset == "Ties":
+        return f"Ties:{f.prompt_id.partition(':')[2]}"
+    return f"prompt:{f.prompt_id}"
+
+
+def _rb2_relabel(j: Judgment, k: int) -> Judgment:
+    copy = relabel_example(j, k)
+    if j.meta and "prompt_id" in j.meta:
+        copy = copy.model_copy(update={"meta": {**j.meta, "prompt_id": f"{j.meta['prompt_id']}~{k}"}})
+    return copy
+
+
+RESAMPLE_UNITS["rewardbench2"] = (_rb2_prompt_key, _rb2_relabel)
 
 
 def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -295,92 +351,87 @@ RB2_ORDER = ("Factuality", "Precise IF", "Math", "Safety", "Focus")
 
 @headline_sums("rewardbench2")
 def _rewardbench2(examples: Examples, args: Mapping[str, Any]) -> HeadlineSums | None:
-    """RewardBench 2's mean over subsets on a resample of the examples, as the aggregation computes it
-    on the resampled rows: its results are keyed by prompt, so a prompt counts once however often it
-    was drawn (four-way: drawn at all; rating: every completion of it drawn, else it is incomplete),
-    and each included prompt brings its full-data result (Ties: its scores, through ``ties_score``).
-    A statistic of the draw counts, not of sums. None (the Python loop decides) when the rows do not
-    fit the rule: mixed modes, a prompt in more than one row per completion, meta that differs
-    within a prompt, indices that are not 0..total-1."""
+    """RewardBench 2's mean over subsets on a resample of its prompts (``examples``: the rows grouped
+    by :data:`RESAMPLE_UNITS`' prompt key: a rating run's completions of one prompt, a Ties prompt's ref
+    and tied rows, a four-way run's one row), as the aggregation computes it on the resampled rows with
+    a prompt drawn k times present k times under ids of its own: each subset's share weighted by the
+    draw counts, Ties by ``ties_score`` over its drawn prompts with their copies. A rating prompt not
+    complete in the data is in no resample (the aggregation leaves it out and counts it). A statistic
+    of the draw counts. None (the Python loop decides) when the rows do not fit the rule: rows without
+    RewardBench 2 facts, mixed modes, a completion judged twice, meta that differs within a prompt,
+    indices that are not 0..total-1."""
     from .metrics.listwise import best_of_n_result, ties_score
 
     n = len(examples)
-    if any(len(js) != 1 for js in examples):
-        return None
-    rows = [js[0] for js in examples]
-    typed = [optional_facts(j, RewardBench2Facts) for j in rows]
-    if any(f is None for f in typed):
-        return None
-    rb2 = [f for f in typed if f is not None]
-    modes = {f.mode for f in rb2}
-    prompt_ex: dict[str, list[int]] = {}  # prompt id -> its examples (one per completion)
-    facts: dict[str, tuple[Any, ...]] = {}
-    for k, f in enumerate(rb2):
-        pid = f.prompt_id
-        prompt_ex.setdefault(pid, []).append(k)
-        fact = (f.subset, f.total, f.num_correct)
-        if facts.setdefault(pid, fact) != fact:
+    results: dict[int, tuple[str, float]] = {}  # unit -> (subset, result), non-Ties prompts
+    ties: dict[int, dict[str, tuple[list[float], int]]] = {}  # unit -> its ties_score entries
+    modes: set[str] = set()
+    for u, js in enumerate(examples):
+        typed = [optional_facts(j, RewardBench2Facts) for j in js]
+        if any(f is None for f in typed):
             return None
-    results: dict[str, float] = {}  # non-Ties prompts: their result
-    ties: dict[str, tuple[list[float], int]] = {}
-    if modes == {"fourway"}:
-        for pid, ks in prompt_ex.items():
-            if len(ks) != 1:
+        fs = [f for f in typed if f is not None]
+        modes |= {f.mode for f in fs}
+        by_prompt: dict[str, list[int]] = {}
+        for k, f in enumerate(fs):
+            by_prompt.setdefault(f.prompt_id, []).append(k)
+        entries: dict[str, tuple[list[float], int]] = {}
+        for pid, ks in by_prompt.items():
+            fact = {(fs[k].subset, fs[k].total, fs[k].num_correct) for k in ks}
+            if len(fact) != 1:
                 return None
-            j = rows[ks[0]]
-            shown = rb2[ks[0]].shown
-            if shown is None:
+            subset, total, num_correct = fact.pop()
+            if fs[ks[0]].mode == "fourway":
+                if len(ks) != 1 or fs[ks[0]].shown is None:
+                    return None
+                j, shown = js[ks[0]], fs[ks[0]].shown or []
+                pick = int(j.score) - 1 if j.status == "ok" and j.score is not None and j.score in (1, 2, 3, 4) else None
+                results[u] = (subset, 1.0 if pick is not None and shown[pick] == 0 else 0.0)
+                continue
+            if any(fs[k].index is None for k in ks):
                 return None
-            pick = int(j.score) - 1 if j.status == "ok" and j.score is not None and j.score in (1, 2, 3, 4) else None
-            results[pid] = 1.0 if pick is not None and shown[pick] == 0 else 0.0
-    elif modes == {"rating"}:
-        complete: dict[str, list[int]] = {}
-        for pid, ks in prompt_ex.items():
-            subset, total, num_correct = facts[pid]
-            if any(rb2[k].index is None for k in ks):
-                return None
-            indices = sorted(int(rb2[k].index or 0) for k in ks)
+            indices = sorted(int(fs[k].index or 0) for k in ks)
             if len(set(indices)) != len(indices):
                 return None
             if len(indices) != total:
-                continue  # incomplete in the full data: in no resample
+                continue  # incomplete in the data: in no resample
             if indices != list(range(total)):
                 return None
             scores = [-1.0] * total
             for k in ks:
-                j = rows[k]
+                j = js[k]
                 if j.status == "ok" and j.score is not None:
-                    scores[int(rb2[k].index or 0)] = float(j.score)
+                    scores[int(fs[k].index or 0)] = float(j.score)
             if subset == "Ties":
-                ties[pid] = (scores, int(num_correct))
+                entries[pid] = (scores, int(num_correct))
+            elif len(by_prompt) == 1:
+                results[u] = (subset, best_of_n_result(scores))
             else:
-                results[pid] = best_of_n_result(scores)
-            complete[pid] = ks
-        prompt_ex = complete
-    else:
+                return None
+        if entries:
+            ties[u] = entries
+    if len(modes) > 1:
         return None
-    pids = list(prompt_ex)
-    subsets = sorted({facts[p][0] for p in results}, key=lambda x: (x not in RB2_ORDER, RB2_ORDER.index(x)
-                                                                    if x in RB2_ORDER else 0, x))
-    # each prompt's examples, grouped: a prompt is in a resample when its least-drawn example was drawn
-    members = np.concatenate([np.asarray(prompt_ex[p], dtype=np.int64) for p in pids]) if pids else np.zeros(0, int)
-    starts = np.cumsum([0] + [len(prompt_ex[p]) for p in pids])[:-1]
-    in_subset = np.asarray([[facts[p][0] == sub and p in results for p in pids] for sub in subsets],
-                           dtype=float).reshape(len(subsets), len(pids))
-    value = np.asarray([results.get(p, 0.0) for p in pids], dtype=float)
-    tie_ids = [(i, p) for i, p in enumerate(pids) if p in ties]
+    subsets = sorted({sub for sub, _ in results.values()},
+                     key=lambda x: (x not in RB2_ORDER, RB2_ORDER.index(x) if x in RB2_ORDER else 0, x))
+    in_subset = np.zeros((len(subsets), n))
+    value = np.zeros(n)
+    for u, (sub, v) in results.items():
+        in_subset[subsets.index(sub), u] = 1.0
+        value[u] = v
 
     def stat(counts: np.ndarray) -> np.ndarray:
-        b = counts.shape[0]
-        if not pids:
-            return np.full(b, np.nan)
-        included = np.minimum.reduceat(counts[:, members] > 0, starts, axis=1).astype(float)  # B x prompts
-        n_in = included @ in_subset.T  # B x subsets
-        mean = _div(included @ (in_subset * value).T, n_in)
-        out = np.full(b, np.nan)
-        for r in range(b):
-            vals = [float(mean[r, c]) for c in range(len(subsets)) if n_in[r, c] > 0]
-            drawn = {p: ties[p] for i, p in tie_ids if included[r, i]}
+        c = np.asarray(counts, dtype=float)
+        n_in = c @ in_subset.T  # B x subsets: prompts drawn, with their copies
+        mean = _div(c @ (in_subset * value).T, n_in)
+        out = np.full(c.shape[0], np.nan)
+        for r in range(c.shape[0]):
+            vals = [float(mean[r, k]) for k in range(len(subsets)) if n_in[r, k] > 0]
+            drawn: dict[str, tuple[list[float], int]] = {}
+            for u, entries in ties.items():
+                for copy in range(1, int(counts[r, u]) + 1):
+                    for pid, entry in entries.items():
+                        drawn[pid if copy == 1 else f"{pid}~{copy}"] = entry
             if drawn:
                 vals.append(ties_score(drawn))
             if vals:

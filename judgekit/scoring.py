@@ -7,7 +7,7 @@ importers rescore with it, and the leaderboard, report and validate read runs th
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,14 @@ from .bulk import paused_gc
 from .column_aggregations import aggregate_columns
 from .columns import JudgmentColumns, Rows, as_judgments, read_columns
 from .errors import ConfigError
-from .headline_sums import HEADLINE_SUMS, HEADLINE_SUMS_COLUMNS, resampled_counts, resampled_sums
+from .headline_sums import (
+    HEADLINE_SUMS,
+    HEADLINE_SUMS_COLUMNS,
+    relabeler,
+    resample_groups,
+    resampled_counts,
+    resampled_sums,
+)
 from .manifest import RunManifest, require_manifest
 from .metrics.interval import Score
 from .metrics.pairwise import PairwiseMetrics, pairwise_metrics, pairwise_metrics_from_arrays
@@ -217,7 +224,7 @@ def headline_replicates(rows: Rows, aggregation: str, args: Mapping[str, Any],
         sums = column_builder(rows, args)
     else:
         builder = HEADLINE_SUMS.get(aggregation)
-        sums = builder(list(by_example(as_judgments(rows)).values()), args) if builder is not None else None
+        sums = builder(resample_groups(as_judgments(rows), aggregation), args) if builder is not None else None
     if sums is None:
         return headline_replicates_loop(as_judgments(rows), aggregation, args, n_resamples, seed)
     draws = rng_for(seed, "leaderboard", "headline")
@@ -229,14 +236,14 @@ def headline_replicates(rows: Rows, aggregation: str, args: Mapping[str, Any],
 def headline_replicates_loop(rows: Sequence[Judgment], aggregation: str, args: Mapping[str, Any],
                              n_resamples: int = HEADLINE_RESAMPLES, seed: int = 0) -> np.ndarray:
     """:func:`headline_replicates` by rerunning the aggregation in Python on each resample (a drawn
-    example appears as often as it was drawn, under a distinct id): the reference the vectorised
+    unit appears as often as it was drawn, under ids of its own): the reference the vectorised
     form is tested against, and the path of aggregations without one (seconds per resample on a
-    run of 100,000s of examples)."""
-    groups: dict[str, list[Judgment]] = defaultdict(list)
-    for j in rows:
-        groups[j.example_id].append(j)
-    ids = sorted(groups)
-    draws = resample_indices(len(ids), n_resamples, rng_for(seed, "leaderboard", "headline"))
+    run of 100,000s of examples). The unit is the example (all its orders together) unless the
+    aggregation resamples another (:data:`judgekit.headline_sums.RESAMPLE_UNITS`: RewardBench 2's
+    prompts)."""
+    groups = resample_groups(list(rows), aggregation)
+    relabel = relabeler(aggregation)
+    draws = resample_indices(len(groups), n_resamples, rng_for(seed, "leaderboard", "headline"))
     values = np.full(n_resamples, np.nan)
     for b, draw in enumerate(draws):
         seen: Counter[int] = Counter()
@@ -244,9 +251,7 @@ def headline_replicates_loop(rows: Sequence[Judgment], aggregation: str, args: M
         for i in draw.tolist():
             seen[i] += 1
             k = seen[i]
-            sample += groups[ids[i]] if k == 1 else [
-                j.model_copy(update={"example_id": f"{j.example_id}~{k}", "request_id": f"{j.request_id}~{k}"})
-                for j in groups[ids[i]]]
+            sample += groups[i] if k == 1 else [relabel(j, k) for j in groups[i]]
         value = aggregate(aggregation, sample, args)
         if value.headline.value is not None:
             values[b] = value.headline.value

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from judgekit.aggregations import aggregate
-from judgekit.headline_sums import HEADLINE_SUMS, resampled_sums
-from judgekit.metrics.stats import percentile_interval, resample_indices
+from judgekit.headline_sums import HEADLINE_SUMS, resample_groups, resampled_sums
+from judgekit.metrics.stats import percentile_interval, resample_indices, rng_for
 from judgekit.protocols import flip
 from judgekit.scoring import by_example, headline_replicates, headline_replicates_loop
 from judgekit.suites import load_suite
@@ -163,7 +163,7 @@ def test_a_headline_form_registered_twice_is_an_error() -> None:
 @pytest.mark.parametrize(("case", "name", "rows", "args"), CASES, ids=[c[0] for c in CASES])
 def test_full_sample_statistic_is_the_headline(case: str, name: str, rows: list[Judgment],
                                                args: dict[str, Any]) -> None:
-    sums = HEADLINE_SUMS[name](list(by_example(rows).values()), args)
+    sums = HEADLINE_SUMS[name](resample_groups(rows, name), args)
     assert sums is not None
     if sums.by_counts:  # every example drawn once
         value = float(sums.statistic(np.ones((1, len(sums.units)), dtype=np.int64))[0])
@@ -218,3 +218,45 @@ def test_unknown_form_falls_back_to_the_loop() -> None:
     assert HEADLINE_SUMS["rmbench"](list(by_example(rows).values()), {}) is None
     with pytest.raises(IndexError):  # the Python rule's own failure, not a silent number
         headline_replicates(rows, "rmbench", {}, n_resamples=3)
+
+
+def test_rewardbench2_rating_resamples_prompts_not_completions() -> None:
+    """A rating run judges each completion as an example of its own, but RewardBench 2 scores prompts:
+    the headline interval resamples prompts (each drawn prompt with all its completions, counted as
+    often as drawn). Reference: each prompt's best-of-4 result by hand, the prompts' draws from the
+    same generator, and the mean over subsets of the drawn prompts' mean, in numpy. (Resampling the
+    completions, as before, kept a prompt only when all four of its completions were drawn, about 16 %
+    of the prompts per resample, and made the interval about 2.5 times too wide.)"""
+    rng = random.Random(5)
+    rows, result = [], {}
+    subsets = ("Factuality", "Math", "Focus", "Precise IF")
+    for s in subsets:
+        for i in range(40):
+            pid = f"{s[:3]}-{i:02d}"
+            scores = [float(rng.randint(1, 6)) for _ in range(4)]  # index 0: the chosen completion
+            top = max(scores)
+            result[pid] = (s, (1.0 / scores.count(top)) if scores[0] == top else 0.0)
+            for k, sc in enumerate(scores):
+                meta = {"prompt_id": pid, "subset": s, "num_correct": 1, "total": 4, "mode": "rating", "index": k}
+                rows.append(row(f"{pid}#{k}", "AB", "A", label=None, category=s, meta=meta, score=sc,
+                                gold=1.0 if k == 0 else 0.0))
+    rng.shuffle(rows)
+    full = aggregate("rewardbench2", rows, {"n_resamples": 10}).headline.value
+    assert full == pytest.approx(100 * np.mean([np.mean([v for s2, v in result.values() if s2 == s]) for s in subsets]))
+    B = 300
+    got = headline_replicates(rows, "rewardbench2", {"n_resamples": 10}, n_resamples=B, seed=2)
+    pids = sorted(result, key=lambda p: f"prompt:{p}")
+    draws = resample_indices(len(pids), B, rng_for(2, "leaderboard", "headline"))
+    want = []
+    for d in draws:
+        drawn = [result[pids[i]] for i in d.tolist()]
+        want.append(100 * np.mean([np.mean([v for s2, v in drawn if s2 == s]) for s in subsets]))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    # the loop agrees, and the interval is about as wide as the aggregation's own prompt bootstrap
+    np.testing.assert_allclose(headline_replicates_loop(rows, "rewardbench2", {"n_resamples": 10}, n_resamples=20, seed=2),
+                               got[:20], rtol=1e-12)
+    own = aggregate("rewardbench2", rows, {"n_resamples": 2000}).headline
+    assert own.ci_low is not None and own.ci_high is not None
+    lo, hi = percentile_interval(got)
+    assert lo is not None and hi is not None
+    assert 0.7 < (hi - lo) / (own.ci_high - own.ci_low) < 1.4, ((lo, hi), (own.ci_low, own.ci_high))

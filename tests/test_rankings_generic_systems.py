@@ -25,7 +25,17 @@ MAP = ["--field", "prompt=instruction", "--field", "system=generator", "--field"
 
 
 def _output(system: str, k: int) -> str:
-    return "" if (system, k) == ("weak", 4) else f"{system} answer {k} " + "x" * ((7 * k + len(system)) % 23)
+    """Outputs of varied length, some with markdown (lists, bold, a header) for Arena-Hard's style features."""
+    if (system, k) == ("weak", 4):
+        return ""
+    text = f"{system} answer {k} " + "x" * ((7 * k + len(system)) % 23)
+    if k % 3 == 0:
+        text += "\n- point one\n- point two"
+    if system == "strong" and k % 2 == 0:
+        text += " **key idea**"
+    if system == "base" and k % 5 == 0:
+        text = "# Title\n" + text
+    return text
 
 
 def _write(tmp: Path) -> list[Path]:
@@ -232,3 +242,57 @@ def test_readme_quotes_this_run(pairwise: dict) -> None:
     assert (f"standard errors {wr['strong']['standard_error']['value']:.2f} / {wr['weak']['standard_error']['value']:.2f}, "
             f"{wr['strong']['n_total']['value']:.0f} and {wr['weak']['n_total']['value']:.0f} prompts") in readme
     assert f"Arena-Hard scores strong {fmt(arena['strong']['score'])}, weak {fmt(arena['weak']['score'])}" in readme
+    assert (f"style-controlled scores strong {fmt(arena['strong']['style_controlled'])}, "
+            f"weak {fmt(arena['weak']['style_controlled'])}") in readme
+
+
+def test_style_controlled_score_equals_an_independent_fit(pairwise: dict) -> None:
+    """show_result.py's style control (--control-features length markdown) on the generic systems run:
+    the battles as test_arena_score_equals_show_result builds them, each with the normalised length and
+    markdown-density differences of its two answers (lengths in characters), standardised; a Bradley-Terry
+    logistic regression without intercept (soft outcomes as two weighted rows) fitted by scikit-learn on
+    judgekit's 100 resamples (rng.integers(0, N, (100, N)), seed 0); the median and 5 / 95 % quantiles of
+    sigmoid(each system's coefficient)."""
+    linear_model = pytest.importorskip("sklearn.linear_model")
+    from judgekit.adapters.arena_hard import markdown_counts
+
+    weight = {"A>>B": [1] * 3, "A>B": [1], "A=B": [0.5], "B>A": [0], "B>>A": [0] * 3}
+    systems = ["strong", "weak"]
+    ys, onehot, feats = [], [], []
+    for i, s in enumerate(systems):
+        for k in range(len(PROMPTS)):
+            g1, g2 = pairwise["labels"][(s, k, "AB")], pairwise["labels"][(s, k, "BA")]
+            if g1 is None or g2 is None:
+                continue
+            battle = weight[g2] + [1 - x for x in weight[g1]]
+            m_text, b_text = _output(s, k), _output("base", k)
+            m = np.array([len(m_text), *markdown_counts(m_text)], dtype=float)
+            b = np.array([len(b_text), *markdown_counts(b_text)], dtype=float)
+            f = [(m[0] - b[0]) / (m[0] + b[0]) if m[0] + b[0] > 0 else 0.0]
+            md, bd = m[1:] / (m[0] + 1), b[1:] / (b[0] + 1)
+            f += list((md - bd) / (md + bd + 1))
+            for y in battle:
+                ys.append(float(y))
+                onehot.append([1.0 if j == i else 0.0 for j in range(len(systems))])
+                feats.append(f)
+    F = np.asarray(feats)
+    assert (F.std(axis=0) > 0).sum() >= 3  # length, lists and bold vary (headers only in the baseline)
+    sd = F.std(axis=0, ddof=1)
+    X = np.column_stack([np.asarray(onehot), (F - F.mean(axis=0)) / np.where(sd > 0, sd, 1.0)])
+    y = np.asarray(ys)
+    idx = np.random.default_rng(0).integers(0, len(y), size=(100, len(y)))
+    probs = []
+    for r in range(100):
+        w = np.bincount(idx[r], minlength=len(y)).astype(float)
+        fit = linear_model.LogisticRegression(C=np.inf, fit_intercept=False, tol=1e-12, max_iter=10_000)
+        fit.fit(np.vstack([X, X]), np.r_[np.ones(len(y)), np.zeros(len(y))], sample_weight=np.r_[w * y, w * (1 - y)])
+        probs.append(1 / (1 + np.exp(-fit.coef_[0][: len(systems)])))
+    P = np.asarray(probs)
+    rows = pairwise["doc"]["suite_report"]["tables"][1]["rows"]
+    for i, s in enumerate(systems):
+        sc = rows[s]["style_controlled"]
+        assert sc["value"] == pytest.approx(100 * np.quantile(P[:, i], 0.5), abs=1e-3)
+        assert sc["ci_low"] == pytest.approx(100 * np.quantile(P[:, i], 0.05), abs=1e-3)
+        assert sc["ci_high"] == pytest.approx(100 * np.quantile(P[:, i], 0.95), abs=1e-3)
+    # style matters here: the controlled score is not the plain one
+    assert abs(rows["strong"]["style_controlled"]["value"] - rows["strong"]["score"]["value"]) > 0.1

@@ -5,7 +5,8 @@ the systems suites rank them.
 Column names are mapped with ``--field`` (``--field prompt=instruction --field system=generator
 --field output=response``; optionally ``id``, a prompt id that then identifies the prompt instead of
 its text). Pairwise (the default), every system is judged against ``--baseline`` on each prompt in
-both orders, response A the baseline's output (AlpacaEval's and Arena-Hard's layout); pointwise
+both orders, response A the baseline's output (AlpacaEval's and Arena-Hard's layout, with each
+answer's Arena-Hard style features, length in characters and markdown counts, for style control); pointwise
 (``--kind pointwise``), each output is graded alone (the baseline, if named, is graded like the others).
 
 Bad input stops with an error naming the file, the line and the field: a missing column (with the
@@ -27,6 +28,7 @@ from ..suites import SplitSpec, SuiteSpec
 from ..types import Example, PairExample, PointExample
 from ._io import LoadedData, Row, file_sha256, read_records
 from ._io import system_files as _system_files
+from .arena_hard import markdown_counts
 
 FIELDS = ("prompt", "system", "output", "id")
 SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
@@ -104,7 +106,11 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             if "id" in fields:
                 given["uid"] = key
             if kind == "pairwise":
+                base_out = outputs[str(baseline)][key][0]
                 given["baseline"] = baseline
+                # Arena-Hard's style features (length in characters: these files have no token counts)
+                given["style_a"] = [len(base_out), *markdown_counts(base_out)]
+                given["style_b"] = [len(out), *markdown_counts(out)]
             agg = SystemFacts(**given).stored()  # checked; only the facts given are stored
             if kind == "pairwise":
                 examples.append(PairExample(id=f"{system}/{k}", prompt=text, response_a=outputs[str(baseline)][key][0],

@@ -2,7 +2,10 @@
 AlpacaEval's figures without the length-controlled fit (which needs AlpacaEval's own instructions):
 win rate with its 95 % bootstrap interval, standard error, discrete win rate, counts and average
 length, ranked by win rate; beside them Arena-Hard's score against the baseline with its 90 % bootstrap
-interval (show_result.py's, without style control: strong verdicts weigh ``weight``, 3).
+interval (show_result.py's: strong verdicts weigh ``weight``, 3) and its style-controlled score
+(``--control-features length markdown``, from each answer's length in characters and markdown counts;
+``style_control: false`` in the suite's aggregation args turns it off; runs stored before the features
+were recorded show none).
 """
 
 from __future__ import annotations
@@ -28,15 +31,17 @@ def system_winrate(rows: Sequence[Judgment], args: Mapping[str, Any]) -> SuiteRe
                           key=lambda kv: (kv[1]["win_rate"].value is None, -(kv[1]["win_rate"].value or 0.0), kv[0])))
     baseline = facts_of(rows[0], SystemFacts).baseline if rows else None
     top = next((s for s in ordered if s != baseline), None)
-    bt = arena_hard(rows, {"weight": args.get("weight", 3), "rounds": args.get("rounds", 100), "style_control": False})
+    bt = arena_hard(rows, {"weight": args.get("weight", 3), "rounds": args.get("rounds", 100),
+                           "style_control": args.get("style_control", True)})
     bt_table = bt.tables[0]
-    bt_rows = {s: {c: r[c] for c in ("score", "n_battles", "dropped_questions")} for s, r in bt_table.rows.items()}
+    bt_columns = ("score", "style_controlled", "n_battles", "dropped_questions")
+    bt_rows = {s: {c: r[c] for c in bt_columns} for s, r in bt_table.rows.items()}
     return SuiteReport(
         aggregation="system_winrate", headline_name=f"win rate of the top system ({top})",
         headline=ordered[top]["win_rate"] if top else Score(value=None, n=0),
         tables=(ReportTable(title=f"systems against {baseline} (AlpacaEval's win rate)", columns=WINRATE_COLUMNS,
                             rows=ordered),
-                ReportTable(title=f"Arena-Hard score against {baseline} (show_result.py, 90% intervals)",
-                            columns=("score", "n_battles", "dropped_questions"), rows=bt_rows),
+                ReportTable(title=f"Arena-Hard score against {baseline} (show_result.py, 90% intervals; "
+                                  "style-controlled: length and markdown)", columns=bt_columns, rows=bt_rows),
                 *report.tables[1:]),
         counts=report.counts, notes=tuple(n for n in report.notes + bt.notes if "length-controlled" not in n))
