@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -106,7 +107,16 @@ def test_ctrl_c_keeps_finished_judgments(shared_data: Path, tmp_path: Path) -> N
     pairs = [json.loads(line) for line in data.read_text().splitlines()]
     script = Script(pairs)
     results = tmp_path / "results"
-    with FakeOpenAIServer(responder=script.respond, delay=0.01) as server:
+    answered = itertools.count(1)
+
+    def respond(body: dict) -> str:
+        # after 150 answers the server slows to about 10 a second (the sleep holds its loop), so the run
+        # cannot finish the other 550 before the signal, however loaded the machine is
+        if next(answered) > 150:
+            time.sleep(0.1)
+        return script.respond(body)
+
+    with FakeOpenAIServer(responder=respond, delay=0.01) as server:
         cmd = [sys.executable, "-m", "judgekit", "run", "--suite", "judgebench", "--data", str(data),
                "--judge", "openai:scripted", "--base-url", server.base_url, "--results-dir", str(results),
                "--run-id", "interrupted", "--no-cache", "--concurrency", "4", "-q"]
