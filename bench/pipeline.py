@@ -267,6 +267,7 @@ def main() -> None:
                 results_dir, run_id, run_dir = replicate(run_dir, work, args.replicate,
                                                          data if args.replicate_data else None)
             if phase == "run":
+                shutil.rmtree(run_dir, ignore_errors=True)  # a run left in --workdir would be resumed, not judged
                 argv = [py, "-m", "judgekit", "run", "--suite", "generic", "--data", str(data), "--judge", args.judge,
                         "--no-cache", "-q", "--results-dir", str(results_dir), "--run-id", run_id]
             elif phase == "judging":

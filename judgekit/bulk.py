@@ -9,9 +9,10 @@ again as soon as the pass returns.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -33,3 +34,17 @@ def paused_gc(fn: Callable[P, R]) -> Callable[P, R]:
             gc.enable()
 
     return wrapper
+
+
+@contextlib.contextmanager
+def frozen_gc() -> Iterator[None]:
+    """Move every object alive now to the collector's permanent generation for the block
+    (``gc.freeze``), and back after it. A long loop (a run's judging) allocates as it goes and
+    the collector's full passes would rescan everything alive before it (the modules, the loaded
+    templates, the CLI's libraries) each time; frozen, they are skipped. Objects made inside the
+    block are collected as usual."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from .prompts import Template
 from .protocols import unswap_p, unswap_scores, unswap_winner
 from .types import Completion, Example, JudgeRequest, Judgment, Order, PairExample, PointExample, Verdict
@@ -67,6 +69,85 @@ def make_judgment(req: JudgeRequest, ex: Example, completion: Completion, templa
         return Judgment(**base, status="ok", shown_winner=v.winner, winner=v.winner, score=v.score,
                         verdict_label=v.label, raw=v.raw, reason=v.reason)
     return pair_judgment(base, v, req.order, completion.scores)
+
+
+_ENCODE = msgspec.json.Encoder().encode
+_BIG = 1e16  # pydantic writes a float from here up as 1e+16, msgspec as 1e16: such rows take the slow path
+
+
+def _plain_float(x: object) -> bool:
+    return x is None or (type(x) is float and -_BIG < x < _BIG)  # False for NaN and infinities too
+
+
+def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, template: Template
+                  ) -> tuple[bytes, str] | None:
+    """The stored row of :func:`make_judgment`, as the bytes ``store.append`` writes for it
+    (``model_dump_json(exclude_none=True)``), and its winner, made without the ``Judgment``
+    record: every value comes from records validated where they were made (the example, the
+    request, the backend's completion, the parsed verdict), so it is not validated again. None
+    where the row must be made the usual way: a failed request (its error is redacted), example
+    facts (``meta``), and floats that the two JSON writers would spell differently. Tested
+    byte-equal to :func:`make_judgment` over every kind of row."""
+    if completion.error is not None or ex.metadata.get("aggregate") is not None:
+        return None
+    point = isinstance(ex, PointExample)
+    if point and completion.text is not None:
+        v = template.parse(completion.text)
+    else:
+        v = verdict_of(template, completion)
+    order, c = req.order, completion
+    row: dict[str, Any] = {"request_id": req.request_id, "example_id": req.example_id, "order": order,
+                           "sample": req.sample}
+    # the fields in Judgment's order, each left out when None (as exclude_none does)
+    if ex.category is not None:
+        row["category"] = ex.category
+    p_a = scores = score = gold = None
+    if point:
+        winner = v.winner
+        row["status"], row["shown_winner"], row["winner"] = "ok", winner, winner
+        strength = None  # a pointwise row keeps the grade, not a strength
+    else:
+        if ex.label is not None:  # type: ignore[union-attr]
+            row["label"] = ex.label  # type: ignore[union-attr]
+        winner = unswap_winner(v.winner, order)
+        row["status"], row["shown_winner"], row["winner"] = "ok", v.winner, winner
+        strength, p_a, scores = v.strength, unswap_p(v.p_a, order), unswap_scores(c.scores, order)
+    if v.label is not None:
+        row["verdict_label"] = v.label
+    if strength is not None:
+        row["strength"] = strength
+    if p_a is not None:
+        row["p_a"] = p_a
+    if scores is not None:
+        row["scores"] = scores
+    if v.raw is not None:
+        row["raw"] = v.raw
+    if v.reason is not None:
+        row["reason"] = v.reason
+    if point:
+        row["len_a"] = len(ex.response)  # type: ignore[union-attr]
+        score, gold = v.score, ex.score  # type: ignore[union-attr]
+        if score is not None:
+            row["score"] = score
+        if gold is not None:
+            row["gold_score"] = gold
+    else:
+        row["len_a"], row["len_b"] = len(ex.response_a), len(ex.response_b)  # type: ignore[union-attr]
+    if c.prompt_tokens is not None:
+        row["prompt_tokens"] = c.prompt_tokens
+    if c.completion_tokens is not None:
+        row["completion_tokens"] = c.completion_tokens
+    if c.latency_s is not None:
+        row["latency_s"] = c.latency_s
+    row["attempts"], row["cached"], row["template_hash"] = c.attempts, c.cached, template.hash
+    if not (_plain_float(c.latency_s) and (p_a is None or _plain_float(p_a))
+            and (scores is None or all(_plain_float(x) for x in scores))
+            and (not point or (_plain_float(score) and _plain_float(gold)))):
+        return None
+    try:
+        return _ENCODE(row), winner
+    except (TypeError, ValueError, UnicodeEncodeError):  # what pydantic would refuse or spell its own way
+        return None
 
 
 def imported_judgment(ex: PairExample, verdict: Verdict, order: Order, template_hash: str,

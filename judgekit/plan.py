@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from .errors import ConfigError
 from .prompts import Template
 from .protocols import orders_for
-from .types import Example, JudgeRequest, Order, PointExample, SamplingParams, VerdictMode
+from .types import Example, JudgeRequest, Order, PointExample, SamplingParams, VerdictMode, trusted_request
 
 
 class IdSet:
@@ -151,14 +151,17 @@ class RequestPlan:
                     references = tuple(ex.metadata.get("references") or ([ex.reference] if ex.reference else []))
                 else:
                     responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
-                fields: dict[str, Any] = dict(
-                    example_id=ex.id, order=order, messages=messages, prompt=prompt,
-                    template=template.name, template_hash=template.hash, mode=self.mode, prefill=self.prefill,
-                    choices=self.choices, question=ex.prompt, responses=responses, references=references)
+                # every value is of its field's type already (tested equal to JudgeRequest(...)); the
+                # references from an example's metadata are checked by validating, if any is not a str
+                make = trusted_request if all(type(r) is str for r in references) else JudgeRequest
                 for k in wanted:
                     s = sampling if not k or sampling.seed is None else sampling.model_copy(
                         update={"seed": sampling.seed + k})
-                    yield JudgeRequest(request_id=ids[k], sample=k, sampling=s, **fields), ex
+                    yield make(
+                        request_id=ids[k], example_id=ex.id, order=order, sample=k, messages=messages,
+                        prompt=prompt, sampling=s, template=template.name, template_hash=template.hash,
+                        mode=self.mode, prefill=self.prefill, choices=self.choices, question=ex.prompt,
+                        responses=responses, references=references), ex
 
 
 class _Examples(Protocol):

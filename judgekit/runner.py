@@ -23,9 +23,10 @@ from .adapters import LoadedData, load_examples
 from .adapters.stream import ExampleStream, stream_examples
 from .aggregations import PointwiseMetrics, SuiteReport
 from .backends.base import Backend, call_with_retries, create_backend
+from .bulk import frozen_gc
 from .cache import CompletionCache, default_cache_path, request_key
 from .errors import ConfigError
-from .judging import PARSER_VERSION, make_judgment
+from .judging import PARSER_VERSION, judgment_line, make_judgment
 from .manifest import BackendStats, JudgeRef, RunManifest, TemplateRef, jsonable, run_manifest, sha, slug
 from .metrics.pairwise import PairwiseMetrics
 from .plan import FixedRequests, IdSet, PlannedRequests, RequestPlan
@@ -202,14 +203,20 @@ async def _judge(prep: PreparedRun, pending: Iterator[tuple[JudgeRequest, Exampl
     retried = present is not None and len(present) > 0
 
     def finish(req: JudgeRequest, ex: Example, completion: Completion, key: str | None) -> None:
-        j = make_judgment(req, ex, completion, template)
-        store.append(j)
+        fast = judgment_line(req, ex, completion, template)  # the row's bytes, without the record
+        if fast is not None:
+            store.append_line(fast[0])
+            winner, failed = fast[1], False
+        else:
+            j = make_judgment(req, ex, completion, template)
+            store.append(j)
+            winner, failed = j.winner, j.status == "error"
         if cache is not None and key is not None and not completion.cached:
             cache.put(key, completion)
-        counts["failed" if j.status == "error" else "ok"] += 1
+        counts["failed" if failed else "ok"] += 1
         if retried and req.request_id in present:  # type: ignore[operator]
             counts["again"] += 1  # a failed request judged again: its old row is superseded
-        progress.advance(invalid=j.winner == "invalid", failed=j.status == "error")
+        progress.advance(invalid=winner == "invalid", failed=failed)
 
     def to_send() -> Iterator[Item]:
         for req, ex in pending:
@@ -311,18 +318,21 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
         if n_pending:
             await prep.backend.start(prep.run_dir)
             pending = requests.pending(existing.done)
-            await _judge(prep, pending, n_pending, store, cache, progress, counts, clock, existing.present)
+            with frozen_gc():  # what was made before judging is not rescanned by the collector
+                await _judge(prep, pending, n_pending, store, cache, progress, counts, clock, existing.present)
     finally:
         progress.stop()
-        store.close()
-        if cache is not None:
-            cache.close()
-        await prep.backend.aclose()
-        if clock is not None and counts["sent"]:
-            clock.update(counts["sent"], force=True)
-        backend_stats = prep.backend.run_stats() if n_pending and counts["sent"] else None
-        if backend_stats:
-            record_backend_stats(store, backend_stats)
+        try:
+            store.close()  # buffered rows reach the file (a full disk raises here, after the rest)
+        finally:
+            if cache is not None:
+                cache.close()
+            await prep.backend.aclose()
+            if clock is not None and counts["sent"]:
+                clock.update(counts["sent"], force=True)
+            backend_stats = prep.backend.run_stats() if n_pending and counts["sent"] else None
+            if backend_stats:
+                record_backend_stats(store, backend_stats)
     if counts["again"]:  # a request judged again (a failed one retried): keep its latest row only
         compact(path, exact)
     n_rows = count_rows(path)  # one row per request now: what the file holds, not what was meant to be

@@ -8,6 +8,7 @@ of each request wins, and the file is rewritten atomically with one row per requ
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -196,7 +197,9 @@ class RunStore:
         self.manifest_path = self.dir / MANIFEST
         self.judgments_path = self.dir / JUDGMENTS
         self.metrics_path = self.dir / METRICS
-        self._fh: IO[str] | None = None
+        self._fh: IO[bytes] | None = None
+        self._flush_due = False
+        self._failed: OSError | None = None
 
     def locked(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive use of the run folder for the block (see judgekit.locking)."""
@@ -252,19 +255,53 @@ class RunStore:
         _write_atomic(self.judgments_path, write)
 
     def append(self, judgment: Judgment) -> None:
+        """Write one row and flush it to the file at once."""
         if judgment.error is not None:  # a server may echo the credentials it was sent
             judgment = judgment.model_copy(update={"error": redact_text(judgment.error)})
-        if self._fh is None:
-            self._fh = open(self.judgments_path, "a", encoding="utf-8")  # noqa: SIM115 - held open for the run
-        self._fh.write(judgment.model_dump_json(exclude_none=True) + "\n")
-        self._fh.flush()
+        self.append_line(judgment.model_dump_json(exclude_none=True).encode("utf-8"))
+        self.flush()
 
-    def close(self) -> None:
+    def append_line(self, line: bytes) -> None:
+        """Write one row's JSON (without its newline; the caller made it as ``append`` would,
+        credentials redacted), buffered: it reaches the file at :meth:`flush`, which the runner's
+        event loop calls as soon as the task that wrote it yields (before the run waits for any
+        answer, so a kill loses nothing that finished while it waited), and :meth:`close`."""
+        if self._failed is not None:  # a deferred flush failed (a full disk): stop at the next row
+            raise self._failed
+        if self._fh is None:
+            self._fh = open(self.judgments_path, "ab", buffering=1 << 20)  # noqa: SIM115 - held open for the run
+        self._fh.write(line + b"\n")
+        if not self._flush_due:
+            self._flush_due = True
+            try:
+                asyncio.get_running_loop().call_soon(self._deferred_flush)
+            except RuntimeError:  # no event loop: nothing would call flush later
+                self.flush()
+
+    def _deferred_flush(self) -> None:
+        try:
+            self.flush()
+        except OSError as exc:  # raised where the run can stop on it: the next append, flush or close
+            self._failed = exc
+
+    def flush(self) -> None:
+        self._flush_due = False
+        if self._failed is not None:
+            raise self._failed
         if self._fh is not None:
             self._fh.flush()
-            os.fsync(self._fh.fileno())
-            self._fh.close()
-            self._fh = None
+
+    def close(self) -> None:
+        """Flush, fsync and close; an error (a full disk) is raised after the file is closed."""
+        fh, self._fh, self._flush_due, self._failed = self._fh, None, False, None
+        if fh is None:
+            return
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            with contextlib.suppress(OSError):
+                fh.close()
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
         write_json_atomic(self.metrics_path, metrics)
@@ -290,6 +327,7 @@ class JudgeClock:
             self.write(now - self.started, n_sent)
 
     def write(self, seconds: float, n_sent: int) -> None:
+        self.store.flush()  # the rows of the requests it counts are in the file first
         timing = dict(self.base)
         timing["judge_wall_s"] = round(float(timing.get("judge_wall_s", 0.0)) + seconds, 3)
         timing["requests_sent"] = int(timing.get("requests_sent", 0)) + n_sent

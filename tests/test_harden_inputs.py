@@ -30,13 +30,13 @@ def _generic(tmp_path: Path, data: Path, *extra: str) -> Result:
 def test_run_exits_non_zero_when_rows_are_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     csv = tmp_path / "p.csv"
     csv.write_text("instruction,output_1,output_2,preference\nq1,a,b,1\nq2,c,d,2\nq3,e,f,0\n")
-    real = RunStore.append
+    real = RunStore.append_line  # every row goes through it
 
-    def lose_one(self: RunStore, judgment: Judgment) -> None:  # a row that never reaches the file
-        if judgment.request_id != "1#BA":
-            real(self, judgment)
+    def lose_one(self: RunStore, line: bytes) -> None:  # a row that never reaches the file
+        if json.loads(line)["request_id"] != "1#BA":
+            real(self, line)
 
-    monkeypatch.setattr(RunStore, "append", lose_one)
+    monkeypatch.setattr(RunStore, "append_line", lose_one)
     out = _generic(tmp_path, csv)
     assert out.exit_code == 1, out.output
     assert "1 of 6 requests have no judgment" in out.output

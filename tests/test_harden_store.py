@@ -196,16 +196,16 @@ def test_full_disk_mid_run_stops_cleanly_and_the_rerun_resumes(tmp_path: Path, m
     argv = ["judgekit", "run", "--suite", "generic", "--data", str(csv), "--judge", "mock:[[A>B]]", "--field",
             "prompt=instruction", "--field", "a=output_1", "--field", "b=output_2", "--field", "label=preference",
             "--results-dir", str(tmp_path / "r"), "--run-id", "full", "-q"]
-    real = RunStore.append
+    real = RunStore.append_line  # every row goes through it (the runner's rows and store.append's)
     written = []
 
-    def fills_up(self: RunStore, judgment: Judgment) -> None:
+    def fills_up(self: RunStore, line: bytes) -> None:
         if len(written) == 7:
             raise OSError(errno.ENOSPC, "No space left on device", str(self.judgments_path))
-        real(self, judgment)
-        written.append(judgment.request_id)
+        real(self, line)
+        written.append(line)
 
-    monkeypatch.setattr(RunStore, "append", fills_up)
+    monkeypatch.setattr(RunStore, "append_line", fills_up)
     monkeypatch.setattr("sys.argv", argv)
     with pytest.raises(SystemExit) as info:
         main()
@@ -215,7 +215,7 @@ def test_full_disk_mid_run_stops_cleanly_and_the_rerun_resumes(tmp_path: Path, m
     jpath = tmp_path / "r" / "runs" / "full" / "judgments.jsonl"
     assert len(jpath.read_text().splitlines()) == 7  # every finished judgment kept
 
-    monkeypatch.setattr(RunStore, "append", real)  # space is back
+    monkeypatch.setattr(RunStore, "append_line", real)  # space is back
     main()  # returns normally: exit status 0
     out = capsys.readouterr().out
     assert "resumed 7" in out.replace("\n", " ")

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -108,12 +109,13 @@ def test_ctrl_c_keeps_finished_judgments(shared_data: Path, tmp_path: Path) -> N
     script = Script(pairs)
     results = tmp_path / "results"
     answered = itertools.count(1)
+    gate = threading.Event()
 
     def respond(body: dict) -> str:
-        # after 150 answers the server slows to about 10 a second (the sleep holds its loop), so the run
-        # cannot finish the other 550 before the signal, however loaded the machine is
+        # after 150 answers the server holds every answer until the test has sent its signal, so the run
+        # cannot finish before it, however loaded the machine is
         if next(answered) > 150:
-            time.sleep(0.1)
+            gate.wait(timeout=180)
         return script.respond(body)
 
     with FakeOpenAIServer(responder=respond, delay=0.01) as server:
@@ -123,11 +125,15 @@ def test_ctrl_c_keeps_finished_judgments(shared_data: Path, tmp_path: Path) -> N
         proc = subprocess.Popen(cmd, env={**os.environ, "OPENAI_API_KEY": "x"}, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         jpath = results / "runs" / "interrupted" / "judgments.jsonl"
-        deadline = time.time() + 60
+        deadline = time.time() + 120
         while len(_lines(jpath)) < 100 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.02)
+        seen, exited = len(_lines(jpath)), proc.poll()
         proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        gate.set()
         _, err = proc.communicate(timeout=60)
+    assert exited is None and seen >= 100, (seen, exited, err)
     assert proc.returncode == 130, err
     assert "rerun the same command to resume" in err
     assert "Unclosed" not in err and "Traceback" not in err

@@ -6,6 +6,7 @@ ones the all-at-once path gives."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -345,6 +346,7 @@ def test_a_large_file_is_streamed_and_gives_the_same_run(tmp_path: Path, monkeyp
     a = json.loads((tmp_path / "streamed" / "runs" / "s" / "manifest.json").read_text())
     b = json.loads((tmp_path / "held" / "runs" / "s" / "manifest.json").read_text())
     assert a["data"] == b["data"] and a["fingerprint"] == b["fingerprint"]
+    assert a["data"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()  # hashed on the check's pass
     # the ids hashed in the check's pass are the run's request ids
     ids = list(prep.planned().request_ids())
     assert len(prep.planned().ids) == len(ids) == 100 and all(i in prep.planned().ids for i in ids)

@@ -15,6 +15,7 @@ The mapping comes from the suite YAML's ``args`` or the command line (``--field 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
@@ -23,8 +24,8 @@ from typing import Any
 from ..errors import ConfigError, DataError
 from ..registry import adapters
 from ..suites import SplitSpec, SuiteSpec
-from ..types import Example, GoldLabel, PairExample, PointExample
-from ._io import LoadedData, Row, file_sha256, read_records, rows_of_split
+from ..types import Example, GoldLabel, PairExample, PointExample, trusted
+from ._io import LoadedData, Row, file_sha256, read_jsonl, read_records, rows_of_split
 
 DEFAULT_LABELS: dict[str, GoldLabel] = {"A": "A", "B": "B", "tie": "tie", "a": "A", "b": "B", "1": "A",
                                         "2": "B", "0": "tie", "1.0": "A", "2.0": "B", "0.0": "tie"}
@@ -67,16 +68,21 @@ def stream(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | No
         return None
     mapping = _mapping(suite)
     path = Path(data)
-    provenance = {"source": "file", "path": str(path.resolve()), "sha256": file_sha256(path)}
+    jsonl = path.suffix.lower() == ".jsonl"  # hashed by the first pass over it (the check), not a pass of its own
+    provenance = {"source": "file", "path": str(path.resolve()), "sha256": "" if jsonl else file_sha256(path)}
 
     def examples() -> Iterator[Example]:
         first: Row | None = None
         gold = n = 0
-        for row, ex in _rows_and_examples(read_records(path), *mapping):
+        digest = hashlib.sha256() if not provenance["sha256"] else None
+        rows = read_jsonl(path, digest) if jsonl else read_records(path)
+        for row, ex in _rows_and_examples(rows, *mapping):
             first = first or row
             n += 1
             gold += (ex.label if isinstance(ex, PairExample) else ex.score) is not None
             yield ex
+        if digest is not None:  # read to the end: the file's hash
+            provenance["sha256"] = digest.hexdigest()
         if n and not gold and first is not None:
             _no_gold(n, first, mapping[0], mapping[2])
 
@@ -115,16 +121,16 @@ def _rows_and_examples(rows: Iterable[Row], col: dict[str, str], labels: dict[st
 
 def _example_id(i: int, row: Row, col: dict[str, str]) -> str:
     """The example's id: its id field, or its position in the file (from 0) without one."""
-    rid = row.get(col["id"], types=(str, int), required=False)
+    rid = _get(row, col["id"], (str, int))
     return str(rid) if rid is not None else str(i)
 
 
 def _example(i: int, row: Row, col: dict[str, str], labels: dict[str, GoldLabel], kind: str) -> Example:
     """The i-th row (from 0) as an example."""
     example_id = _example_id(i, row, col)
-    category = row.get(col["category"], types=(str, int), required=False)
+    category = _get(row, col["category"], (str, int))
     if kind == "pairwise":
-        raw = row.get(col["label"], types=(str, int, float), required=False)
+        raw = _get(row, col["label"], (str, int, float))
         label = None
         if raw is not None:
             label = labels.get(_value_key(raw))
@@ -132,12 +138,16 @@ def _example(i: int, row: Row, col: dict[str, str], labels: dict[str, GoldLabel]
                 raise row.error(f"unknown label {raw!r}; map it with --label {raw}=A|B|tie "
                                 f"(known: {', '.join(labels)})", col["label"])
         # which model wrote each response, when the data says (the audit's self_preference probe)
-        generators = {k: str(v) for k in ("generator_a", "generator_b")
-                      if (v := row.get(col[k], types=(str,), required=False)) is not None}
-        return PairExample(id=example_id, prompt=_text(row, col, "prompt"),
-                           response_a=_text(row, col, "a"), response_b=_text(row, col, "b"),
-                           label=label, category=None if category is None else str(category),
-                           metadata=generators)
+        generators = {}
+        for k in ("generator_a", "generator_b"):
+            if (v := _get(row, col[k], (str,))) is not None:
+                generators[k] = str(v)
+        # every value is of its field's type here (texts made str, a label from the checked
+        # mapping): built without validating it again (tested equal to PairExample(...))
+        return trusted(PairExample, kind="pair", id=example_id, prompt=_text(row, col, "prompt"),
+                       response_a=_text(row, col, "a"), response_b=_text(row, col, "b"), label=label,
+                       category=None if category is None else str(category), source=None,
+                       metadata=generators)
     raw_score = row.get(col["score"], types=(str, int, float), required=False)
     try:
         score = None if raw_score is None else float(raw_score)
@@ -171,8 +181,18 @@ def select(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | No
 load.select = select  # type: ignore[attr-defined]
 
 
+def _get(row: Row, name: str, types: tuple[type, ...]) -> Any:
+    """``row.get(name, types=types, required=False)``; a string (what most fields hold) is taken as
+    it is, without the checks it would pass anyway."""
+    value = row.data.get(name)
+    return value if type(value) is str else row.get(name, types=types, required=False)
+
+
 def _text(row: Row, col: dict[str, str], field: str) -> str:
     name = col[field]
+    value = row.data.get(name)
+    if type(value) is str:  # what row.get and str() would return for it
+        return value
     try:
         return str(row.get(name, types=(str, int, float)))
     except DataError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..bulk import paused_gc
 from ..errors import DataError
 from ..registry import adapters
 from ..suites import SuiteSpec
@@ -43,6 +44,7 @@ class ExampleStream:
         self._all: dict[str, Example] | None = None
         self._ab = self._ba = np.empty(0, dtype=np.int64)  # hashes of <id>#AB and <id>#BA (wanted ones)
 
+    @paused_gc  # one pass that keeps nothing but the id hashes: the collector has nothing to find
     def check(self) -> None:
         """Read every example once: count them and refuse duplicate ids and an empty file."""
         hashes, ab, ba = array("q"), array("q"), array("q")
@@ -120,7 +122,7 @@ def stream_examples(suite: SuiteSpec, split: str | None, data: str | os.PathLike
         return None
     make, provenance = made
     examples = ExampleStream(make, wanted, limit, str(provenance.get("path", suite.name)))
-    examples.check()
+    examples.check()  # (the generic adapter fills in the file's hash on this first pass)
     if not examples.n_total:
         raise DataError(f"no examples in split {split_name!r} of suite {suite.name!r}: the data is empty (or "
                         "holds no rows of this suite's kind); nothing to judge", path=examples.where)

@@ -20,6 +20,8 @@ from ..registry import backends
 from ..types import Completion, JudgeRequest
 from .base import Backend
 
+INSTANT_BATCH = 16  # requests per call when the mock answers from a fixed text or script
+
 
 @backends.register("mock")
 class MockBackend(Backend):
@@ -29,11 +31,12 @@ class MockBackend(Backend):
 
     def __init__(self, model: str, *,
                  responder: Callable[[JudgeRequest], str | dict[str, float] | None] | None = None,
-                 failures: dict[str, int] | None = None, batch_size: int = 1, script: str | None = None) -> None:
+                 failures: dict[str, int] | None = None, batch_size: int | None = None,
+                 script: str | None = None) -> None:
         super().__init__(model)
         self.responder = responder
         self.failures = dict(failures or {})
-        self.batch_size = batch_size
+        self._batch_size = batch_size
         self.calls = 0
         self.script: dict[str, str] = {}
         self.script_sha256: str | None = None
@@ -50,6 +53,19 @@ class MockBackend(Backend):
                 raise DataError("expected a JSON object of request id -> answer text", path=str(path))
             self.script = answers
             self.script_sha256 = hashlib.sha256(blob).hexdigest()
+
+    @property
+    def batch_size(self) -> int:
+        """As given; else a fixed text or script, which answers at once, takes whole batches per
+        call, and a Python responder (or scripted failures) one request per call, so that it stops
+        or fails at that very request."""
+        if self._batch_size is not None:
+            return self._batch_size
+        return 1 if self.responder is not None or self.failures else INSTANT_BATCH
+
+    @batch_size.setter
+    def batch_size(self, value: int) -> None:
+        self._batch_size = value
 
     def identity(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model,
