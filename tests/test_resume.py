@@ -122,8 +122,12 @@ def test_ctrl_c_keeps_finished_judgments(shared_data: Path, tmp_path: Path) -> N
         cmd = [sys.executable, "-m", "judgekit", "run", "--suite", "judgebench", "--data", str(data),
                "--judge", "openai:scripted", "--base-url", server.base_url, "--results-dir", str(results),
                "--run-id", "interrupted", "--no-cache", "--concurrency", "4", "-q"]
+        # SIGINT as a terminal gives it: a test run started in the background by a non-interactive shell
+        # (`nohup ... &`) passes on SIGINT ignored, and Python keeps an ignored SIGINT ignored, so the run
+        # would never see the signal (seen: it finished all 700 and exited 0)
         proc = subprocess.Popen(cmd, env={**os.environ, "OPENAI_API_KEY": "x"}, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+                                stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         jpath = results / "runs" / "interrupted" / "judgments.jsonl"
         deadline = time.time() + 120
         while len(_lines(jpath)) < 100 and time.time() < deadline and proc.poll() is None:
