@@ -97,6 +97,10 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             raise ConfigError("no systems to judge besides the baseline")
     n = len(prompts)
     examples: list[Example] = []
+    # Arena-Hard's style features of each answer (length in characters: these files have no token
+    # counts); the baseline's, once per prompt, not once per system judged against it
+    base_style = ({key: [len(o), *markdown_counts(o)] for key, (o, _) in outputs[str(baseline)].items()}
+                  if kind == "pairwise" else {})
     for system in sorted(outputs):
         if kind == "pairwise" and system == baseline:
             continue
@@ -106,10 +110,8 @@ def load(suite: SuiteSpec, split: SplitSpec, data: str | os.PathLike[str] | None
             if "id" in fields:
                 given["uid"] = key
             if kind == "pairwise":
-                base_out = outputs[str(baseline)][key][0]
                 given["baseline"] = baseline
-                # Arena-Hard's style features (length in characters: these files have no token counts)
-                given["style_a"] = [len(base_out), *markdown_counts(base_out)]
+                given["style_a"] = base_style[key]
                 given["style_b"] = [len(out), *markdown_counts(out)]
             agg = SystemFacts(**given).stored()  # checked; only the facts given are stored
             if kind == "pairwise":
