@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..aggregations import aggregate
-from ..headline_sums import HEADLINE_SUMS
+from ..headline_sums import HEADLINE_SUMS, resample_groups
 from ..manifest import RunManifest
 from ..metrics.stats import (
     PairedComparison,
@@ -43,7 +43,7 @@ from ..metrics.stats import (
 )
 from ..protocols import is_correct
 from ..rankings import SYSTEM_AGGREGATIONS
-from ..scoring import by_example, combined_verdict, headline_replicates
+from ..scoring import combined_verdict, headline_replicates
 from ..types import Judgment
 from .format import format_p
 from .validate_model import Check, Status, ValidateConfig
@@ -133,7 +133,7 @@ def _per_example_outcomes(aggregation: str, rows_c: list[Judgment], rows_b: list
     or None when the headline is not one or the outcomes do not give back both headlines exactly."""
     if aggregation not in PER_EXAMPLE_SHARES or value_c is None or value_b is None:
         return None
-    units = [HEADLINE_SUMS[aggregation](list(by_example(rows).values()), args) for rows in (rows_c, rows_b)]
+    units = [HEADLINE_SUMS[aggregation](resample_groups(rows, aggregation), args) for rows in (rows_c, rows_b)]
     if any(u is None or u.units.shape[1] != 2 for u in units):
         return None
     uc, ub = units[0].units, units[1].units  # type: ignore[union-attr]
