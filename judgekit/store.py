@@ -258,7 +258,7 @@ class RunStore:
         """Write one row and flush it to the file at once."""
         if judgment.error is not None:  # a server may echo the credentials it was sent
             judgment = judgment.model_copy(update={"error": redact_text(judgment.error)})
-        self.append_line(judgment.model_dump_json(exclude_none=True).encode("utf-8"))
+        self._write(judgment.model_dump_json(exclude_none=True).encode("utf-8"))
         self.flush()
 
     def append_line(self, line: bytes) -> None:
@@ -266,17 +266,20 @@ class RunStore:
         credentials redacted), buffered: it reaches the file at :meth:`flush`, which the runner's
         event loop calls as soon as the task that wrote it yields (before the run waits for any
         answer, so a kill loses nothing that finished while it waited), and :meth:`close`."""
-        if self._failed is not None:  # a deferred flush failed (a full disk): stop at the next row
-            raise self._failed
-        if self._fh is None:
-            self._fh = open(self.judgments_path, "ab", buffering=1 << 20)  # noqa: SIM115 - held open for the run
-        self._fh.write(line + b"\n")
+        self._write(line)
         if not self._flush_due:
             self._flush_due = True
             try:
                 asyncio.get_running_loop().call_soon(self._deferred_flush)
             except RuntimeError:  # no event loop: nothing would call flush later
                 self.flush()
+
+    def _write(self, line: bytes) -> None:
+        if self._failed is not None:  # a deferred flush failed (a full disk): stop at the next row
+            raise self._failed
+        if self._fh is None:
+            self._fh = open(self.judgments_path, "ab", buffering=1 << 20)  # noqa: SIM115 - held open for the run
+        self._fh.write(line + b"\n")
 
     def _deferred_flush(self) -> None:
         try:
