@@ -36,15 +36,26 @@ def paused_gc(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+# the collector's first threshold while a run judges (Python's default is 700): a run keeps a window
+# of requests in flight (rendered ahead, their examples, completions), tens of thousands of young
+# objects that the default threshold would make it traverse every few judgments, and each full
+# pass of the younger generations again; every object is freed by reference counting as usual
+JUDGING_GC_THRESHOLD = 50_000
+
+
 @contextlib.contextmanager
 def frozen_gc() -> Iterator[None]:
     """Move every object alive now to the collector's permanent generation for the block
-    (``gc.freeze``), and back after it. A long loop (a run's judging) allocates as it goes and
+    (``gc.freeze``), and back after it; and collect the young generations less often
+    (:data:`JUDGING_GC_THRESHOLD`). A long loop (a run's judging) allocates as it goes and
     the collector's full passes would rescan everything alive before it (the modules, the loaded
     templates, the CLI's libraries) each time; frozen, they are skipped. Objects made inside the
-    block are collected as usual."""
+    block are collected as usual (reference cycles within a bounded number of allocations)."""
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(max(thresholds[0], JUDGING_GC_THRESHOLD), *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()

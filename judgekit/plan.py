@@ -153,7 +153,7 @@ class RequestPlan:
                     responses = (ex.response_b, ex.response_a) if swapped else (ex.response_a, ex.response_b)
                 # every value is of its field's type already (tested equal to JudgeRequest(...)); the
                 # references from an example's metadata are checked by validating, if any is not a str
-                make = trusted_request if all(type(r) is str for r in references) else JudgeRequest
+                make = trusted_request if not references or all(type(r) is str for r in references) else JudgeRequest
                 for k in wanted:
                     s = sampling if not k or sampling.seed is None else sampling.model_copy(
                         update={"seed": sampling.seed + k})

@@ -271,41 +271,54 @@ def _normalise(label: str, p: ParserSpec) -> str:
     return label.casefold() if "IGNORECASE" in p.flags else label
 
 
-@cache
-def _label_table(labels: tuple[str, ...], ignorecase: bool) -> dict[str, str]:
-    """Normalised label -> the sidecar's label (built once per parser, not once per verdict)."""
+@dataclass(frozen=True)
+class _Labels:
+    """A parser's labels, prepared once per parser (not once per verdict): the normalised label ->
+    the sidecar's label, and its compiled patterns."""
+
+    table: dict[str, str]
+    ignorecase: bool
+    patterns: tuple[re.Pattern[str], ...]
+
+
+_PREPARED: dict[int, tuple[ParserSpec, _Labels]] = {}  # id(spec) -> (spec, its labels); specs are few
+
+
+def _labels_of(p: ParserSpec) -> _Labels:
+    held = _PREPARED.get(id(p))
+    if held is not None and held[0] is p:
+        return held[1]
+    ignorecase = "IGNORECASE" in p.flags
     table = {}
-    for k in labels:
+    for k in p.labels:
         n = " ".join(k.split())
         table[n.casefold() if ignorecase else n] = k
-    return table
+    bits = 0
+    for f in p.flags:
+        bits |= _FLAGS[f]
+    labels = _Labels(table, ignorecase, tuple(re.compile(pattern, bits) for pattern in p.patterns))
+    if len(_PREPARED) >= 256:  # templates made and dropped by the thousand (tests): start again
+        _PREPARED.clear()
+    _PREPARED[id(p)] = (p, labels)  # the spec is kept with its entry, so its id is not reused
+    return labels
 
 
 def _label_verdict(p: ParserSpec, label: str, text: str) -> Verdict:
-    table = _label_table(tuple(p.labels), "IGNORECASE" in p.flags)
-    key = table.get(_normalise(label, p))
+    prepared = _labels_of(p)
+    n = " ".join(label.split())
+    key = prepared.table.get(n.casefold() if prepared.ignorecase else n)
     if key is None:
         return Verdict(winner="invalid", label=label, raw=text, reason=f"unknown label {label!r}")
     return Verdict(winner=p.labels[key], label=label, strength=p.strengths.get(key), raw=text)
 
 
-@cache
-def _compiled(patterns: tuple[str, ...], flags: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """A parser's patterns, compiled once (not looked up in re's cache on every verdict)."""
-    bits = 0
-    for f in flags:
-        bits |= _FLAGS[f]
-    return tuple(re.compile(pattern, bits) for pattern in patterns)
-
-
 def _parse_regex(p: ParserSpec, text: str) -> Verdict:
-    for pattern in _compiled(p.patterns, p.flags):
+    for pattern in _labels_of(p).patterns:
         matches = [m for m in pattern.findall(text) if m != ""]
         if not matches:
             continue
         if p.select == "unique":
-            distinct = {_normalise(m, p) for m in matches}
-            if len(distinct) > 1:
+            if len(matches) > 1 and len({_normalise(m, p) for m in matches}) > 1:
                 return Verdict(winner="invalid", raw=text,
                                reason=f"conflicting verdicts: {sorted(set(matches))}")
             return _label_verdict(p, matches[0], text)

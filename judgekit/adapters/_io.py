@@ -102,6 +102,15 @@ def read_jsonl(path: Path, digest: Any = None) -> Iterator[Row]:
         for lineno, raw in enumerate(f, start=1):
             if digest is not None:
                 digest.update(raw)
+            if lineno > 1:  # (the first line may start with a byte order mark: the way below)
+                try:  # msgspec reads the bytes as they are, refusing what is not UTF-8 as decoding does
+                    obj = _decode_json(raw)
+                except Exception:  # blank, not UTF-8, not JSON msgspec reads: the way below decides
+                    pass
+                else:
+                    if type(obj) is dict:
+                        yield Row(obj, where, lineno)
+                        continue
             try:
                 text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
             except UnicodeDecodeError as exc:

@@ -108,7 +108,8 @@ async def call_with_retries(backend: Backend, batch: Sequence[JudgeRequest], pol
             raise BackendError(f"backend {backend.name} returned {len(completions)} completions "
                                f"for {len(batch)} requests")
         for c in completions:
-            c.attempts = attempt
+            if c.attempts != attempt:  # (pydantic's attribute assignment costs a microsecond: skip a no-op)
+                c.attempts = attempt
         return completions
 
 

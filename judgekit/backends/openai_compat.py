@@ -15,10 +15,10 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
-import yarl
+if TYPE_CHECKING:  # imported where a request is made: every judgekit command discovers this backend,
+    import aiohttp  # and importing aiohttp (its TLS context) costs about 0.15 s of CPU
 
 from ..errors import BackendError, ConfigError, TransientBackendError
 from ..registry import backends
@@ -91,9 +91,13 @@ class OpenAIBackend(Backend):
     def _take_credentials(self, url: str, api_key_env: str) -> str:
         """``http://user:pass@host/v1`` -> ``http://host/v1`` with HTTP basic auth for that endpoint
         (aiohttp refuses credentials in a URL next to an Authorization header)."""
+        import yarl
+
         parsed = yarl.URL(url)
         if parsed.user is None and parsed.password is None:
             return url
+        import aiohttp
+
         bare = str(parsed.with_user(None).with_password(None)).rstrip("/")
         if "Authorization" in self._headers:
             raise ConfigError(f"endpoint {bare}: the base URL carries a user name and password and an API "
@@ -118,6 +122,8 @@ class OpenAIBackend(Backend):
                 "extra_body": self.extra_body}
 
     def _client(self) -> aiohttp.ClientSession:
+        import aiohttp
+
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self.max_connections, keepalive_timeout=60)
             self._session = aiohttp.ClientSession(
@@ -182,6 +188,8 @@ class OpenAIBackend(Backend):
 
     async def _probe(self, ep: Endpoint) -> tuple[str, str, dict[str, str | None] | None]:
         """(ok | unreachable | refused | unchecked, message, model id -> root or None)."""
+        import aiohttp
+
         url = ep.url + "/models"
         try:
             async with self._client().get(url, headers=self._auth.get(ep.url),
@@ -316,6 +324,8 @@ class OpenAIBackend(Backend):
     async def _attempt(self, ep: Endpoint, req: JudgeRequest, path: str, body: dict[str, Any],
                        parse: Callable[[Any, float], list[Completion]] | None = None
                        ) -> Completion | list[Completion] | TransientBackendError:
+        import aiohttp
+
         url = ep.url + path
         start = time.perf_counter()
         try:

@@ -10,8 +10,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import aiohttp
-
 from ..types import Completion, JudgeRequest
 
 LOGPROB_POSITIONS = 16  # first generated positions whose top logprobs are kept
@@ -38,6 +36,8 @@ class MalformedResponse(Exception):
 
 def _describe(exc: BaseException) -> str:
     """A connection failure in words: refused, reset, closed."""
+    import aiohttp  # loaded by the request that failed
+
     text = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ClientConnectorError):
         os_error = getattr(exc, "os_error", None)

@@ -24,8 +24,6 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-import aiohttp
-
 from ..errors import BackendError, ConfigError
 from ..registry import backends
 from ..types import Completion, JudgeRequest
@@ -149,6 +147,8 @@ class VLLMServerBackend(OpenAIBackend):
             raise
 
     async def _wait_healthy(self, proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+        import aiohttp  # not imported with the backend: every judgekit command discovers it
+
         deadline = time.monotonic() + self.startup_timeout
         url = f"http://127.0.0.1:{port}/health"
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
