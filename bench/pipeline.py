@@ -199,10 +199,10 @@ data, results_dir, run_id, judge = sys.argv[1:5]
 backend, _, model = judge.partition(":")
 marks = {}
 score_run = runner.score_run
-def timed(run_dir):
+def timed(run_dir, **kw):
     marks["judged_cpu"] = time.process_time()
     marks["judged_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out = score_run(run_dir)
+    out = score_run(run_dir, **kw)
     marks["scored_cpu"] = time.process_time()
     return out
 runner.score_run = timed

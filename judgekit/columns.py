@@ -19,6 +19,7 @@ the latest row of each request wins and rows keep the order of each request's fi
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -721,6 +722,65 @@ def read_columns(path: Path, *, strict: bool = False) -> JudgmentColumns:
     del offsets, lengths
     cols, off, lens = builder.finish(off, lens, lambda idx: _request_ids_at(path, off, lens, idx))
     return JudgmentColumns(path, cols, off, lens)
+
+
+class ColumnRow(msgspec.Struct, gc=False):
+    """The fields of one row that :class:`JudgmentColumns` keeps (what :class:`_Builder` reads),
+    made by the runner from the values it writes (``judging.judgment_line``)."""
+
+    request_id: str
+    example_id: str
+    category: str | None
+    order: str
+    status: str
+    shown_winner: str
+    winner: str
+    label: str | None
+    sample: int
+    p_a: float | None
+    len_a: int | None
+    len_b: int | None
+    score: float | None
+    gold_score: float | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+class ColumnCollector:
+    """The columns of the rows a run writes, taken as it writes them (a :class:`ColumnRow`, or
+    the :class:`Judgment` record of a row made the usual way, with its line's length in bytes),
+    so that the end-of-run scoring of a run judged in one go does not read judgments.jsonl back
+    (issue 10: 2 to 3 us a judgment). Rows are held :data:`COLLECT_CHUNK` at a time, then kept as
+    columns; :meth:`columns` gives what :func:`read_columns` would read from the file."""
+
+    def __init__(self, start: int = 0) -> None:
+        self.builder = _Builder()
+        self.rows: list[Any] = []
+        self.lengths = array("q")
+        self.start = start  # the file's size when the first row was written
+
+    def add(self, row: Any, nbytes: int) -> None:
+        self.rows.append(row)
+        self.lengths.append(nbytes)
+        if len(self.rows) >= COLLECT_CHUNK:
+            self.builder.take(self.rows)
+            self.rows = []
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def columns(self, path: Path) -> JudgmentColumns:
+        if self.rows:
+            self.builder.take(self.rows)
+            self.rows = []
+        lens = np.frombuffer(self.lengths, dtype=np.int64) if len(self.lengths) else np.zeros(0, dtype=np.int64)
+        off = self.start + np.cumsum(lens) - lens
+        lens = _small_ints(lens) if lens.size else lens
+        cols, off, lens = self.builder.finish(off, lens, lambda idx: _request_ids_at(path, off, lens, idx))
+        return JudgmentColumns(path, cols, off, lens)
+
+
+COLLECT_CHUNK = 16384  # rows held before their columns are taken (a few hundred bytes each)
 
 
 Rows = Sequence[Judgment] | JudgmentColumns  # what the scoring functions take

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from .columns import ColumnRow
 from .prompts import Template
 from .protocols import unswap_p, unswap_scores, unswap_winner
 from .types import Completion, Example, JudgeRequest, Judgment, Order, PairExample, PointExample, Verdict
@@ -80,10 +81,10 @@ def _plain_float(x: object) -> bool:
 
 
 def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, template: Template
-                  ) -> tuple[bytes, str] | None:
+                  ) -> tuple[bytes, str, ColumnRow] | None:
     """The stored row of :func:`make_judgment`, as the bytes ``store.append`` writes for it
-    (``model_dump_json(exclude_none=True)``), and its winner, made without the ``Judgment``
-    record: every value comes from records validated where they were made (the example, the
+    (``model_dump_json(exclude_none=True)``), its winner, and the fields of it that the run's
+    columns keep (:class:`~judgekit.columns.ColumnRow`), made without the ``Judgment`` record: every value comes from records validated where they were made (the example, the
     request, the backend's completion, the parsed verdict), so it is not validated again. None
     where the row must be made the usual way: a failed request (its error is redacted), example
     facts (``meta``), and floats that the two JSON writers would spell differently. Tested
@@ -145,9 +146,12 @@ def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, templa
             and (not point or (_plain_float(score) and _plain_float(gold)))):
         return None
     try:
-        return _ENCODE(row), winner
+        line = _ENCODE(row)
     except (TypeError, ValueError, UnicodeEncodeError):  # what pydantic would refuse or spell its own way
         return None
+    return line, winner, ColumnRow(req.request_id, req.example_id, ex.category, order, "ok", row["shown_winner"],
+                                   winner, row.get("label"), req.sample, p_a, row["len_a"], row.get("len_b"), score,
+                                   gold, c.prompt_tokens, c.completion_tokens)
 
 
 def imported_judgment(ex: PairExample, verdict: Verdict, order: Order, template_hash: str,

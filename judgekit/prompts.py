@@ -108,8 +108,9 @@ class Template:
             return self._render_variables(variables, example.id)
         first, second = (example.response_b, example.response_a) if swapped else (
             example.response_a, example.response_b)
-        metadata = dict(example.metadata)
-        if swapped:
+        metadata = example.metadata
+        if swapped and metadata:
+            metadata = dict(metadata)
             for key in list(metadata):
                 if key.endswith("_a") and key[:-2] + "_b" in metadata:
                     other = key[:-2] + "_b"

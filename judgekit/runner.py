@@ -25,6 +25,7 @@ from .aggregations import PointwiseMetrics, SuiteReport
 from .backends.base import Backend, call_with_retries, create_backend
 from .bulk import frozen_gc
 from .cache import CompletionCache, default_cache_path, request_key
+from .columns import ColumnCollector
 from .errors import ConfigError
 from .judging import PARSER_VERSION, judgment_line, make_judgment
 from .manifest import BackendStats, JudgeRef, RunManifest, TemplateRef, jsonable, run_manifest, sha, slug
@@ -205,7 +206,7 @@ async def _judge(prep: PreparedRun, pending: Iterator[tuple[JudgeRequest, Exampl
     def finish(req: JudgeRequest, ex: Example, completion: Completion, key: str | None) -> None:
         fast = judgment_line(req, ex, completion, template)  # the row's bytes, without the record
         if fast is not None:
-            store.append_line(fast[0])
+            store.append_line(fast[0], fast[2])
             winner, failed = fast[1], False
         else:
             j = make_judgment(req, ex, completion, template)
@@ -306,6 +307,11 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
     if existing.dirty:  # superseded rows or a torn last line: one row per request before appending
         compact(path, exact)
     n_pending = prep.n_requests - len(existing.done)
+    # a run judged in one go (no row before it): its columns are taken as the rows are written, so
+    # that scoring it at the end does not read judgments.jsonl back
+    collector = ColumnCollector() if n_pending and not (path.is_file() and path.stat().st_size) else None
+    if collector is not None:
+        store.sink = collector.add
     counts = {"ok": 0, "failed": 0, "cached": 0, "sent": 0, "again": 0}
     cache = None
     if prep.config.use_cache and prep.backend.cacheable and n_pending:
@@ -335,8 +341,14 @@ async def _execute(prep: PreparedRun, progress: Progress, store: RunStore) -> Ru
                 record_backend_stats(store, backend_stats)
     if counts["again"]:  # a request judged again (a failed one retried): keep its latest row only
         compact(path, exact)
-    n_rows = count_rows(path)  # one row per request now: what the file holds, not what was meant to be
-    metrics, report = score_run(prep.run_dir)  # from the file: no judgment is held for scoring
+    columns = None
+    if collector is not None and store.sink_complete and not counts["again"]:
+        columns = collector.columns(path)  # every row of the file, as read_columns would read them
+        n_rows = len(columns)
+    else:
+        n_rows = count_rows(path)  # one row per request now: what the file holds, not what was meant to be
+    del collector
+    metrics, report = score_run(prep.run_dir, rows=columns)  # no judgment is held for scoring
     extra: dict[str, Any] = {"backend_stats": backend_stats} if backend_stats else {}
     if n_rows and not existing.n_ok + counts["ok"]:  # every row failed: say why
         extra["no_answers"] = first_errors(read_judgments(path).values())

@@ -99,11 +99,14 @@ def metrics_document(manifest: RunManifest, metrics: Metrics, n_rows: int,
     }
 
 
-def score_run(run_dir: str | Path, write: bool = True) -> tuple[Metrics, SuiteReport | None]:
+def score_run(run_dir: str | Path, write: bool = True, rows: JudgmentColumns | None = None
+              ) -> tuple[Metrics, SuiteReport | None]:
     """A stored run's metrics and suite report from its judgments (rewriting metrics.json when
-    ``write``)."""
+    ``write``); ``rows``: the columns of its judgments.jsonl when the caller has them already
+    (the runner's, taken as it wrote the rows), else the file is read."""
     manifest = require_manifest(run_dir)
-    rows = read_columns(Path(run_dir) / JUDGMENTS)
+    if rows is None:
+        rows = read_columns(Path(run_dir) / JUDGMENTS)
     metrics = score_rows(rows, manifest)
     report = suite_report(rows, manifest)
     if write:

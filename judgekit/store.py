@@ -200,6 +200,10 @@ class RunStore:
         self._fh: IO[bytes] | None = None
         self._flush_due = False
         self._failed: OSError | None = None
+        # given each row written, with its line's length (the runner's columns of a run judged in one
+        # go: judgekit.columns.ColumnCollector); ``sink_complete`` turns False when a row came without
+        self.sink: Callable[[Any, int], None] | None = None
+        self.sink_complete = True
 
     def locked(self) -> contextlib.AbstractContextManager[None]:
         """Exclusive use of the run folder for the block (see judgekit.locking)."""
@@ -258,15 +262,24 @@ class RunStore:
         """Write one row and flush it to the file at once."""
         if judgment.error is not None:  # a server may echo the credentials it was sent
             judgment = judgment.model_copy(update={"error": redact_text(judgment.error)})
-        self._write(judgment.model_dump_json(exclude_none=True).encode("utf-8"))
+        line = judgment.model_dump_json(exclude_none=True).encode("utf-8")
+        self._write(line)
+        if self.sink is not None:
+            self.sink(judgment, len(line) + 1)
         self.flush()
 
-    def append_line(self, line: bytes) -> None:
+    def append_line(self, line: bytes, columns: Any = None) -> None:
         """Write one row's JSON (without its newline; the caller made it as ``append`` would,
         credentials redacted), buffered: it reaches the file at :meth:`flush`, which the runner's
         event loop calls as soon as the task that wrote it yields (before the run waits for any
-        answer, so a kill loses nothing that finished while it waited), and :meth:`close`."""
+        answer, so a kill loses nothing that finished while it waited), and :meth:`close`.
+        ``columns``: the row's fields for :attr:`sink` (a ``judgekit.columns.ColumnRow``)."""
         self._write(line)
+        if self.sink is not None:
+            if columns is None:
+                self.sink_complete = False
+            else:
+                self.sink(columns, len(line) + 1)
         if not self._flush_due:
             self._flush_due = True
             try:

@@ -32,9 +32,9 @@ def test_run_exits_non_zero_when_rows_are_missing(tmp_path: Path, monkeypatch: p
     csv.write_text("instruction,output_1,output_2,preference\nq1,a,b,1\nq2,c,d,2\nq3,e,f,0\n")
     real = RunStore.append_line  # every row goes through it
 
-    def lose_one(self: RunStore, line: bytes) -> None:  # a row that never reaches the file
+    def lose_one(self: RunStore, line: bytes, columns: object = None) -> None:  # a row that never reaches the file
         if json.loads(line)["request_id"] != "1#BA":
-            real(self, line)
+            real(self, line, columns)
 
     monkeypatch.setattr(RunStore, "append_line", lose_one)
     out = _generic(tmp_path, csv)

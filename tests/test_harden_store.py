@@ -196,13 +196,13 @@ def test_full_disk_mid_run_stops_cleanly_and_the_rerun_resumes(tmp_path: Path, m
     argv = ["judgekit", "run", "--suite", "generic", "--data", str(csv), "--judge", "mock:[[A>B]]", "--field",
             "prompt=instruction", "--field", "a=output_1", "--field", "b=output_2", "--field", "label=preference",
             "--results-dir", str(tmp_path / "r"), "--run-id", "full", "-q"]
-    real = RunStore.append_line  # every row goes through it (the runner's rows and store.append's)
+    real = RunStore.append_line  # every row of this run goes through it (the runner's fast rows)
     written = []
 
-    def fills_up(self: RunStore, line: bytes) -> None:
+    def fills_up(self: RunStore, line: bytes, columns: object = None) -> None:
         if len(written) == 7:
             raise OSError(errno.ENOSPC, "No space left on device", str(self.judgments_path))
-        real(self, line)
+        real(self, line, columns)
         written.append(line)
 
     monkeypatch.setattr(RunStore, "append_line", fills_up)

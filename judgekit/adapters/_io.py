@@ -23,7 +23,7 @@ from ..types import Example
 DATA_DIR_ENV = "JUDGEKIT_DATA_DIR"
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One input record and where it came from, for error messages."""
 

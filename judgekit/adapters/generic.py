@@ -182,10 +182,12 @@ load.select = select  # type: ignore[attr-defined]
 
 
 def _get(row: Row, name: str, types: tuple[type, ...]) -> Any:
-    """``row.get(name, types=types, required=False)``; a string (what most fields hold) is taken as
-    it is, without the checks it would pass anyway."""
+    """``row.get(name, types=types, required=False)``; a string (what most fields hold) or a missing
+    field is taken as it is, without the checks it would pass anyway."""
     value = row.data.get(name)
-    return value if type(value) is str else row.get(name, types=types, required=False)
+    if type(value) is str or value is None:  # (None: missing or null, what row.get gives when not required)
+        return value
+    return row.get(name, types=types, required=False)
 
 
 def _text(row: Row, col: dict[str, str], field: str) -> str:
