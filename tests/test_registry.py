@@ -119,3 +119,40 @@ def test_unknown_names_list_the_known_ones() -> None:
         backends.get("nope")
     with pytest.raises(ConfigError, match="unknown aggregation 'nope'"):
         aggregate("nope", [])
+
+
+def test_where_gives_the_line_inspect_finds_without_reading_a_functions_source() -> None:
+    """A function's place comes from its code object; a class's is read from its source when shown."""
+    import inspect
+
+    from judgekit.registry import _Place, where
+
+    def decorated(f: object) -> object:
+        return f
+
+    @decorated
+    def fn() -> int:
+        return 1
+
+    line = inspect.getsourcelines(fn)[1]
+    assert line == fn.__code__.co_firstlineno  # (the decorator's line, as inspect gives it)
+    assert where(fn) == f"{fn.__module__}.{fn.__qualname__} ({inspect.getsourcefile(fn)}:{line})"
+    place = _Place(MockBackend)
+    assert str(place) == f"judgekit.backends.mock.MockBackend ({inspect.getsourcefile(MockBackend)}:" \
+                         f"{inspect.getsourcelines(MockBackend)[1]})"
+    assert place == _Place(MockBackend)  # the same definition
+
+
+def test_a_class_defined_again_in_the_same_place_is_the_same_definition_and_elsewhere_is_not() -> None:
+    reg: Registry[object] = Registry("widget", "judgekit.test-widgets")
+    source = "class W:\n    def f(self):\n        return 1\n"
+    first: dict[str, object] = {"__name__": "widgets_mod"}
+    again: dict[str, object] = {"__name__": "widgets_mod"}
+    exec(compile(source, __file__, "exec"), first)  # the module imported twice: one definition
+    exec(compile(source, __file__, "exec"), again)
+    reg.register("w")(first["W"])
+    reg.register("w")(again["W"])
+    moved: dict[str, object] = {"__name__": "widgets_mod"}
+    exec(compile("\n\n" + source, __file__, "exec"), moved)  # same name, another definition
+    with pytest.raises(ConfigError, match="widget 'w' is registered twice"):
+        reg.register("w")(moved["W"])
