@@ -724,31 +724,10 @@ def read_columns(path: Path, *, strict: bool = False) -> JudgmentColumns:
     return JudgmentColumns(path, cols, off, lens)
 
 
-class ColumnRow(msgspec.Struct, gc=False):
-    """The fields of one row that :class:`JudgmentColumns` keeps (what :class:`_Builder` reads),
-    made by the runner from the values it writes (``judging.judgment_line``)."""
-
-    request_id: str
-    example_id: str
-    category: str | None
-    order: str
-    status: str
-    shown_winner: str
-    winner: str
-    label: str | None
-    sample: int
-    p_a: float | None
-    len_a: int | None
-    len_b: int | None
-    score: float | None
-    gold_score: float | None
-    prompt_tokens: int | None
-    completion_tokens: int | None
-
-
 class ColumnCollector:
-    """The columns of the rows a run writes, taken as it writes them (a :class:`ColumnRow`, or
-    the :class:`Judgment` record of a row made the usual way, with its line's length in bytes),
+    """The columns of the rows a run writes, taken as it writes them (a
+    ``judgekit.judging.JudgmentLine``, or the :class:`Judgment` record of a row made the usual way,
+    with its line's length in bytes),
     so that the end-of-run scoring of a run judged in one go does not read judgments.jsonl back
     (issue 10: 2 to 3 us a judgment). Rows are held :data:`COLLECT_CHUNK` at a time, then kept as
     columns; :meth:`columns` gives what :func:`read_columns` would read from the file."""
@@ -780,7 +759,7 @@ class ColumnCollector:
         return JudgmentColumns(path, cols, off, lens)
 
 
-COLLECT_CHUNK = 16384  # rows held before their columns are taken (a few hundred bytes each)
+COLLECT_CHUNK = 4096  # rows held before their columns are taken (each holds its verdict's text)
 
 
 Rows = Sequence[Judgment] | JudgmentColumns  # what the scoring functions take

@@ -12,7 +12,6 @@ from typing import Any
 
 import msgspec
 
-from .columns import ColumnRow
 from .prompts import Template
 from .protocols import unswap_p, unswap_scores, unswap_winner
 from .types import Completion, Example, JudgeRequest, Judgment, Order, PairExample, PointExample, Verdict
@@ -72,6 +71,42 @@ def make_judgment(req: JudgeRequest, ex: Example, completion: Completion, templa
     return pair_judgment(base, v, req.order, completion.scores)
 
 
+class JudgmentLine(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """A stored row as :func:`judgment_line` writes it: :class:`~judgekit.types.Judgment`'s fields
+    in its order, a None one left out (``omit_defaults``, as ``exclude_none`` does), the fields
+    that are never None always written. Not validated: made from validated records. It is also
+    the row the run's columns take (``judgekit.columns.ColumnCollector``). Tests check the two
+    classes agree field by field."""
+
+    request_id: str
+    example_id: str
+    order: str
+    sample: int
+    category: str | None = None
+    label: str | None = None
+    status: str
+    shown_winner: str
+    winner: str
+    verdict_label: str | None = None
+    strength: int | None = None
+    p_a: float | None = None
+    scores: list[float] | None = None
+    raw: str | None = None
+    reason: str | None = None
+    error: str | None = None
+    len_a: int | None = None
+    len_b: int | None = None
+    score: float | None = None
+    gold_score: float | None = None
+    meta: dict[str, Any] | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_s: float | None = None
+    attempts: int
+    cached: bool
+    template_hash: str
+
+
 _ENCODE = msgspec.json.Encoder().encode
 _BIG = 1e16  # pydantic writes a float from here up as 1e+16, msgspec as 1e16: such rows take the slow path
 
@@ -81,77 +116,50 @@ def _plain_float(x: object) -> bool:
 
 
 def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, template: Template
-                  ) -> tuple[bytes, str, ColumnRow] | None:
+                  ) -> tuple[bytes, str, JudgmentLine] | None:
     """The stored row of :func:`make_judgment`, as the bytes ``store.append`` writes for it
-    (``model_dump_json(exclude_none=True)``), its winner, and the fields of it that the run's
-    columns keep (:class:`~judgekit.columns.ColumnRow`), made without the ``Judgment`` record: every value comes from records validated where they were made (the example, the
-    request, the backend's completion, the parsed verdict), so it is not validated again. None
-    where the row must be made the usual way: a failed request (its error is redacted), example
-    facts (``meta``), and floats that the two JSON writers would spell differently. Tested
-    byte-equal to :func:`make_judgment` over every kind of row."""
-    if completion.error is not None or ex.metadata.get("aggregate") is not None:
+    (``model_dump_json(exclude_none=True)``), its winner, and the row itself (a
+    :class:`JudgmentLine`, what the run's columns take), made without the ``Judgment`` record:
+    every value comes from records validated where they were made (the example, the request,
+    the backend's completion, the parsed verdict), so it is not validated again. None where the
+    row must be made the usual way: a failed request (its error is redacted), example facts
+    (``meta``), and floats that the two JSON writers would spell differently. Tested byte-equal
+    to :func:`make_judgment` over every kind of row."""
+    c = completion
+    if c.error is not None or ex.metadata.get("aggregate") is not None:
         return None
-    point = isinstance(ex, PointExample)
-    if point and completion.text is not None:
-        v = template.parse(completion.text)
+    order = req.order
+    if isinstance(ex, PointExample):
+        v = template.parse(c.text) if c.text is not None else verdict_of(template, c)
+        score, gold = v.score, ex.score
+        if not (_plain_float(c.latency_s) and _plain_float(score) and _plain_float(gold)):
+            return None
+        row = JudgmentLine(request_id=req.request_id, example_id=req.example_id, order=order, sample=req.sample,
+                           category=ex.category, status="ok", shown_winner=v.winner, winner=v.winner,
+                           verdict_label=v.label, raw=v.raw, reason=v.reason, len_a=len(ex.response), score=score,
+                           gold_score=gold, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
+                           latency_s=c.latency_s, attempts=c.attempts, cached=c.cached, template_hash=template.hash)
     else:
-        v = verdict_of(template, completion)
-    order, c = req.order, completion
-    row: dict[str, Any] = {"request_id": req.request_id, "example_id": req.example_id, "order": order,
-                           "sample": req.sample}
-    # the fields in Judgment's order, each left out when None (as exclude_none does)
-    if ex.category is not None:
-        row["category"] = ex.category
-    p_a = scores = score = gold = None
-    if point:
-        winner = v.winner
-        row["status"], row["shown_winner"], row["winner"] = "ok", winner, winner
-        strength = None  # a pointwise row keeps the grade, not a strength
-    else:
-        if ex.label is not None:  # type: ignore[union-attr]
-            row["label"] = ex.label  # type: ignore[union-attr]
-        winner = unswap_winner(v.winner, order)
-        row["status"], row["shown_winner"], row["winner"] = "ok", v.winner, winner
-        strength, p_a, scores = v.strength, unswap_p(v.p_a, order), unswap_scores(c.scores, order)
-    if v.label is not None:
-        row["verdict_label"] = v.label
-    if strength is not None:
-        row["strength"] = strength
-    if p_a is not None:
-        row["p_a"] = p_a
-    if scores is not None:
-        row["scores"] = scores
-    if v.raw is not None:
-        row["raw"] = v.raw
-    if v.reason is not None:
-        row["reason"] = v.reason
-    if point:
-        row["len_a"] = len(ex.response)  # type: ignore[union-attr]
-        score, gold = v.score, ex.score  # type: ignore[union-attr]
-        if score is not None:
-            row["score"] = score
-        if gold is not None:
-            row["gold_score"] = gold
-    else:
-        row["len_a"], row["len_b"] = len(ex.response_a), len(ex.response_b)  # type: ignore[union-attr]
-    if c.prompt_tokens is not None:
-        row["prompt_tokens"] = c.prompt_tokens
-    if c.completion_tokens is not None:
-        row["completion_tokens"] = c.completion_tokens
-    if c.latency_s is not None:
-        row["latency_s"] = c.latency_s
-    row["attempts"], row["cached"], row["template_hash"] = c.attempts, c.cached, template.hash
-    if not (_plain_float(c.latency_s) and (p_a is None or _plain_float(p_a))
-            and (scores is None or all(_plain_float(x) for x in scores))
-            and (not point or (_plain_float(score) and _plain_float(gold)))):
-        return None
+        v = verdict_of(template, c)
+        p_a, scores = v.p_a, c.scores
+        if order != "AB":
+            winner = unswap_winner(v.winner, order)
+            p_a, scores = unswap_p(p_a, order), unswap_scores(scores, order)
+        else:
+            winner = v.winner
+        if not (_plain_float(c.latency_s) and _plain_float(p_a)
+                and (scores is None or all(_plain_float(x) for x in scores))):
+            return None
+        row = JudgmentLine(request_id=req.request_id, example_id=req.example_id, order=order, sample=req.sample,
+                           category=ex.category, label=ex.label, status="ok", shown_winner=v.winner, winner=winner,
+                           verdict_label=v.label, strength=v.strength, p_a=p_a, scores=scores, raw=v.raw,
+                           reason=v.reason, len_a=len(ex.response_a), len_b=len(ex.response_b),
+                           prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
+                           latency_s=c.latency_s, attempts=c.attempts, cached=c.cached, template_hash=template.hash)
     try:
-        line = _ENCODE(row)
+        return _ENCODE(row), row.winner, row
     except (TypeError, ValueError, UnicodeEncodeError):  # what pydantic would refuse or spell its own way
         return None
-    return line, winner, ColumnRow(req.request_id, req.example_id, ex.category, order, "ok", row["shown_winner"],
-                                   winner, row.get("label"), req.sample, p_a, row["len_a"], row.get("len_b"), score,
-                                   gold, c.prompt_tokens, c.completion_tokens)
 
 
 def imported_judgment(ex: PairExample, verdict: Verdict, order: Order, template_hash: str,

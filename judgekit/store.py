@@ -273,7 +273,7 @@ class RunStore:
         credentials redacted), buffered: it reaches the file at :meth:`flush`, which the runner's
         event loop calls as soon as the task that wrote it yields (before the run waits for any
         answer, so a kill loses nothing that finished while it waited), and :meth:`close`.
-        ``columns``: the row's fields for :attr:`sink` (a ``judgekit.columns.ColumnRow``)."""
+        ``columns``: the row for :attr:`sink` (the ``judgekit.judging.JudgmentLine`` it was made from)."""
         self._write(line)
         if self.sink is not None:
             if columns is None:
