@@ -111,22 +111,30 @@ def trusted(cls: type[M], **values: Any) -> M:
     code from validated records), naming every field, without validating them again: equal to the
     validated record (tested for each use), at a fraction of its cost. pydantic's ``model_construct``
     is no help here: its per-field default lookup costs more than validating."""
+    return _trusted(cls, values)
+
+
+def _trusted(cls: type[M], values: dict[str, Any]) -> M:
+    """:func:`trusted` of a dict of values, which becomes the record's own (not copied)."""
     n = _N_FIELDS.get(cls)
     if n is None:
         n = _N_FIELDS[cls] = len(cls.model_fields)
     if len(values) != n:
         raise TypeError(f"trusted {cls.__name__} needs every field, got {sorted(values)}")
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _setattr(obj, "__dict__", values)
+    _setattr(obj, "__pydantic_fields_set__", set(values))
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_private__", None)
     return obj
+
+
+_setattr = object.__setattr__  # (a pydantic model's own __setattr__ refuses a frozen one's fields)
 
 
 def trusted_request(**values: Any) -> JudgeRequest:
     """A JudgeRequest made by :func:`trusted` (the plan's requests)."""
-    return trusted(JudgeRequest, **values)
+    return _trusted(JudgeRequest, values)
 
 
 class Completion(Record):
