@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError
 
 from .errors import ConfigError
 from .resources import data_dir
-from .types import Frozen, Message, PairExample, PointExample, Verdict, Winner
+from .types import Frozen, Message, PairExample, PointExample, Verdict, Winner, trusted_from
 
 _FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL,
           "VERBOSE": re.VERBOSE}
@@ -136,9 +136,12 @@ class Template:
                               f"{type(exc).__name__}: {exc}") from None
         if self.spec.format == "completion":
             return (), (system + "\n\n" + user if system else user)
+        # the rendered text is a str, the one thing validating would check: made without it
+        message = trusted_from(Message, {"role": "user", "content": user}) if type(user) is str else Message(
+            role="user", content=user)
         if not system:
-            return (Message(role="user", content=user),), None
-        return (_system_message(system), Message(role="user", content=user)), None
+            return (message,), None
+        return (_system_message(system), message), None
 
     # ------------------------------------------------------------------ probabilities
     def verdict_from_logprobs(self, choice_logprobs: dict[str, float]) -> Verdict:
@@ -314,7 +317,13 @@ def _label_verdict(p: ParserSpec, label: str, text: str) -> Verdict:
     key = prepared.table.get(n.casefold() if prepared.ignorecase else n)
     if key is None:
         return Verdict(winner="invalid", label=label, raw=text, reason=f"unknown label {label!r}")
+    if type(label) is str and type(text) is str:  # what validating would check (the rest is the spec's)
+        return trusted_from(Verdict, {"winner": p.labels[key], "label": label, "strength": p.strengths.get(key),
+                                      "p_a": None, "raw": text, "reason": None, "score": None}, _LABEL_VERDICT_SET)
     return Verdict(winner=p.labels[key], label=label, strength=p.strengths.get(key), raw=text)
+
+
+_LABEL_VERDICT_SET = frozenset({"winner", "label", "strength", "raw"})
 
 
 def _parse_regex(p: ParserSpec, text: str) -> Verdict:

@@ -111,11 +111,13 @@ def trusted(cls: type[M], **values: Any) -> M:
     code from validated records), naming every field, without validating them again: equal to the
     validated record (tested for each use), at a fraction of its cost. pydantic's ``model_construct``
     is no help here: its per-field default lookup costs more than validating."""
-    return _trusted(cls, values)
+    return trusted_from(cls, values)
 
 
-def _trusted(cls: type[M], values: dict[str, Any]) -> M:
-    """:func:`trusted` of a dict of values, which becomes the record's own (not copied)."""
+def trusted_from(cls: type[M], values: dict[str, Any], given: frozenset[str] | None = None) -> M:
+    """:func:`trusted` of a dict of every field's value, which becomes the record's own (not
+    copied); ``given``: the fields ``cls(...)`` would record as set (``model_fields_set``) when
+    the others are left at their defaults (default: all of them)."""
     n = _N_FIELDS.get(cls)
     if n is None:
         n = _N_FIELDS[cls] = len(cls.model_fields)
@@ -123,7 +125,7 @@ def _trusted(cls: type[M], values: dict[str, Any]) -> M:
         raise TypeError(f"trusted {cls.__name__} needs every field, got {sorted(values)}")
     obj = cls.__new__(cls)
     _setattr(obj, "__dict__", values)
-    _setattr(obj, "__pydantic_fields_set__", set(values))
+    _setattr(obj, "__pydantic_fields_set__", set(values if given is None else given))
     _setattr(obj, "__pydantic_extra__", None)
     _setattr(obj, "__pydantic_private__", None)
     return obj
@@ -134,7 +136,7 @@ _setattr = object.__setattr__  # (a pydantic model's own __setattr__ refuses a f
 
 def trusted_request(**values: Any) -> JudgeRequest:
     """A JudgeRequest made by :func:`trusted` (the plan's requests)."""
-    return _trusted(JudgeRequest, values)
+    return trusted_from(JudgeRequest, values)
 
 
 class Completion(Record):

@@ -92,8 +92,9 @@ def test_prepared_regex_parser_equals_the_plain_one(name: str) -> None:
     t = load_template(name)
     p = t.spec.parser
     for text in _texts(t):
-        assert _parse_regex(p, text) == _reference_parse(p, text), text
-        assert t.parse(text) == _reference_parse(p, text), text  # the template's own entry point
+        got, want = t.parse(text), _reference_parse(p, text)  # (parse: the template's own entry point)
+        assert _parse_regex(p, text) == want and got == want, text
+        assert got.model_fields_set == want.model_fields_set and repr(got) == repr(want), text
 
 
 def test_prepared_parser_follows_a_new_spec_not_a_stale_one() -> None:
@@ -128,3 +129,36 @@ def test_frozen_gc_raises_the_threshold_for_the_block_and_restores_it() -> None:
     with pytest.raises(RuntimeError), frozen_gc():
         raise RuntimeError("an error inside the block")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+# ------------------------------------------------------------------------------------------ records
+
+
+def test_records_made_without_validating_equal_validated_ones() -> None:
+    """The rendered message, the mock's completion and a parsed verdict are made by
+    types.trusted_from: each equals the validated record in value, fields set, dump and repr."""
+    import asyncio
+
+    from judgekit.backends.mock import MockBackend
+    from judgekit.types import Completion, JudgeRequest, Message, PairExample
+
+    def same(got: object, want: object) -> None:
+        assert got == want and repr(got) == repr(want)
+        assert got.model_fields_set == want.model_fields_set  # type: ignore[attr-defined]
+        assert got.model_dump_json() == want.model_dump_json()  # type: ignore[attr-defined]
+
+    ex = PairExample(id="e", prompt="q ✓", response_a="a", response_b="b")
+    chat = [n for n in template_names() if load_template(n).spec.format != "completion"
+            and load_template(n).spec.kind == "pairwise"]
+    assert len(chat) >= 7
+    for name in chat:
+        messages, _ = load_template(name).render(ex, swapped=True)
+        same(messages[-1], Message(role="user", content=messages[-1].content))
+    req = JudgeRequest(request_id="e#AB", example_id="e", template="t", template_hash="h")
+    got = asyncio.run(MockBackend("[[A>B]] ✓").complete([req]))[0]
+    same(got, Completion(request_id="e#AB", text="[[A>B]] ✓", latency_s=0.0))
+    got.attempts = 3  # a record of its own: assignment works and is recorded as set
+    assert got.attempts == 3 and "attempts" in got.model_fields_set
+    assert "attempts" not in asyncio.run(MockBackend("x").complete([req]))[0].model_fields_set
+    verdict = load_template("arena_hard").parse("[[B>>A]]")
+    same(verdict, Verdict(winner=verdict.winner, label=verdict.label, strength=verdict.strength, raw="[[B>>A]]"))

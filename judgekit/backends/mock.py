@@ -17,8 +17,12 @@ from typing import Any
 
 from ..errors import ConfigError, DataError, TransientBackendError
 from ..registry import backends
-from ..types import Completion, JudgeRequest
+from ..types import Completion, JudgeRequest, trusted_from
 from .base import Backend
+
+# an answer's completion: every field at its default but its request, text and latency
+_ANSWER = {**{name: f.default for name, f in Completion.model_fields.items()}, "latency_s": 0.0}
+_ANSWER_SET = frozenset({"request_id", "text", "latency_s"})
 
 INSTANT_BATCH = 16  # requests per call when the mock answers from a fixed text or script
 
@@ -84,5 +88,9 @@ class MockBackend(Backend):
             if isinstance(text, dict):  # a scripted logprob verdict
                 out.append(Completion(request_id=r.request_id, choice_logprobs=text, latency_s=0.0))
                 continue
-            out.append(Completion(request_id=r.request_id, text=text, latency_s=0.0))
+            if type(text) is str:  # a text (what validating would check): the completion made without it
+                out.append(trusted_from(Completion, {**_ANSWER, "request_id": r.request_id, "text": text},
+                                        _ANSWER_SET))
+            else:
+                out.append(Completion(request_id=r.request_id, text=text, latency_s=0.0))
         return out
