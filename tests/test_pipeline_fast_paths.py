@@ -162,3 +162,36 @@ def test_records_made_without_validating_equal_validated_ones() -> None:
     assert "attempts" not in asyncio.run(MockBackend("x").complete([req]))[0].model_fields_set
     verdict = load_template("arena_hard").parse("[[B>>A]]")
     same(verdict, Verdict(winner=verdict.winner, label=verdict.label, strength=verdict.strength, raw="[[B>>A]]"))
+
+
+# ------------------------------------------------------------------------------------------ progress
+
+
+def test_the_progress_bar_gets_every_judgment_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RichProgress counts judgments itself and hands them to rich at most every UPDATE_EVERY_S
+    (rich's update costs as much as the pipeline's whole judgment): the bar's totals are exact
+    when it stops, and rich is called far less often than once a judgment."""
+    import io
+
+    from rich.console import Console
+
+    from judgekit import progress
+
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    bar = progress.RichProgress(Console(file=io.StringIO(), width=100))
+    calls = []
+    bar.start(total=1000, completed=10, invalid=2, description="generic/test mock")
+    assert bar._bar is not None
+    real = bar._bar.update
+    monkeypatch.setattr(bar._bar, "update", lambda *a, **k: (calls.append(k), real(*a, **k)))
+    task = bar._bar.tasks[0]
+    for i in range(990):
+        clock[0] += 0.001  # a judgment every millisecond
+        bar.advance(invalid=i % 10 == 0, failed=i % 100 == 1)
+        if i == 500:  # the bar is at most UPDATE_EVERY_S behind while the run goes
+            assert task.completed >= 10 + 501 - progress.UPDATE_EVERY_S / 0.001 - 1
+    bar.stop()
+    assert task.completed == 1000 and task.total == 1000
+    assert task.fields["invalid"] == 2 + 99 and task.fields["failed"] == 10  # i % 10 == 0; i % 100 == 1
+    assert 15 <= len(calls) <= 25  # about one call per 50 ms of a 990 ms run, not 990
