@@ -81,7 +81,7 @@ def main() -> None:
                 print(f"{name:5s} {runs[name][-1]:7.2f} s CPU  {1e6 * runs[name][-1] / n:5.1f} us/judgment", flush=True)
     ratios = [t / b for t, b in zip(runs["this"], runs["base"], strict=True)]
     summary: dict[str, Any] = {
-        name: {"commit": _git(root, "rev-parse", "--short", "HEAD"), "cpu_s": [round(x, 3) for x in v],
+        name: {"commit": _git(roots[name], "rev-parse", "--short", "HEAD"), "cpu_s": [round(x, 3) for x in v],
                "median_us_per_judgment": round(1e6 * statistics.median(v) / n, 1),
                "min_us_per_judgment": round(1e6 * min(v) / n, 1), "max_us_per_judgment": round(1e6 * max(v) / n, 1)}
         for name, v in runs.items()}
