@@ -71,40 +71,16 @@ def make_judgment(req: JudgeRequest, ex: Example, completion: Completion, templa
     return pair_judgment(base, v, req.order, completion.scores)
 
 
-class JudgmentLine(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
-    """A stored row as :func:`judgment_line` writes it: :class:`~judgekit.types.Judgment`'s fields
-    in its order, a None one left out (``omit_defaults``, as ``exclude_none`` does), the fields
-    that are never None always written. Not validated: made from validated records. It is also
-    the row the run's columns take (``judgekit.columns.ColumnCollector``). Tests check the two
-    classes agree field by field."""
-
-    request_id: str
-    example_id: str
-    order: str
-    sample: int
-    category: str | None = None
-    label: str | None = None
-    status: str
-    shown_winner: str
-    winner: str
-    verdict_label: str | None = None
-    strength: int | None = None
-    p_a: float | None = None
-    scores: list[float] | None = None
-    raw: str | None = None
-    reason: str | None = None
-    error: str | None = None
-    len_a: int | None = None
-    len_b: int | None = None
-    score: float | None = None
-    gold_score: float | None = None
-    meta: dict[str, Any] | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    latency_s: float | None = None
-    attempts: int
-    cached: bool
-    template_hash: str
+# A stored row as judgment_line writes it: Judgment's fields in its order, made from its
+# definition; a field that may be None defaults to None and is left out when it is
+# (``omit_defaults``, as ``exclude_none`` does), the others (required, or with a default that is
+# not None: sample, attempts, cached) are always written. Not validated: made from validated
+# records. It is also the row the run's columns take (judgekit.columns.ColumnCollector).
+JudgmentLine = msgspec.defstruct(
+    "JudgmentLine",
+    [(name, Any) if field.is_required() or field.default is not None else (name, Any, None)
+     for name, field in Judgment.model_fields.items()],
+    kw_only=True, omit_defaults=True, gc=False, module=__name__)
 
 
 _ENCODE = msgspec.json.Encoder().encode
@@ -116,10 +92,10 @@ def _plain_float(x: object) -> bool:
 
 
 def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, template: Template
-                  ) -> tuple[bytes, str, JudgmentLine] | None:
+                  ) -> tuple[bytes, str, Any] | None:
     """The stored row of :func:`make_judgment`, as the bytes ``store.append`` writes for it
     (``model_dump_json(exclude_none=True)``), its winner, and the row itself (a
-    :class:`JudgmentLine`, what the run's columns take), made without the ``Judgment`` record:
+    ``JudgmentLine``, what the run's columns take), made without the ``Judgment`` record:
     every value comes from records validated where they were made (the example, the request,
     the backend's completion, the parsed verdict), so it is not validated again. None where the
     row must be made the usual way: a failed request (its error is redacted), example facts
@@ -131,11 +107,11 @@ def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, templa
     order = req.order
     if isinstance(ex, PointExample):
         v = template.parse(c.text) if c.text is not None else verdict_of(template, c)
-        score, gold = v.score, ex.score
+        winner, score, gold = v.winner, v.score, ex.score
         if not (_plain_float(c.latency_s) and _plain_float(score) and _plain_float(gold)):
             return None
         row = JudgmentLine(request_id=req.request_id, example_id=req.example_id, order=order, sample=req.sample,
-                           category=ex.category, status="ok", shown_winner=v.winner, winner=v.winner,
+                           category=ex.category, status="ok", shown_winner=winner, winner=winner,
                            verdict_label=v.label, raw=v.raw, reason=v.reason, len_a=len(ex.response), score=score,
                            gold_score=gold, prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
                            latency_s=c.latency_s, attempts=c.attempts, cached=c.cached, template_hash=template.hash)
@@ -157,7 +133,7 @@ def judgment_line(req: JudgeRequest, ex: Example, completion: Completion, templa
                            prompt_tokens=c.prompt_tokens, completion_tokens=c.completion_tokens,
                            latency_s=c.latency_s, attempts=c.attempts, cached=c.cached, template_hash=template.hash)
     try:
-        return _ENCODE(row), row.winner, row
+        return _ENCODE(row), winner, row
     except (TypeError, ValueError, UnicodeEncodeError):  # what pydantic would refuse or spell its own way
         return None
 

@@ -124,22 +124,3 @@ def test_large_floats_are_why_the_fast_path_steps_aside() -> None:
     assert to_json(1e20) == b"1e+20" and msgspec.json.encode(1e20) == b"1e20"
     assert to_json(0.1 + 0.2) == msgspec.json.encode(0.1 + 0.2) and to_json(1e-7) == msgspec.json.encode(1e-7)
 
-
-def test_the_line_struct_has_judgments_fields_in_order_and_leaves_out_only_what_can_be_none() -> None:
-    """JudgmentLine mirrors Judgment: the same fields in the same order (the order they are written
-    in); a field with a default there has the default None here (left out when None, as
-    exclude_none does), except the defaults that are not None (sample, attempts, cached), which
-    are always written as pydantic writes them."""
-    import msgspec
-
-    from judgekit.judging import JudgmentLine
-    from judgekit.types import Judgment
-
-    info = msgspec.structs.fields(JudgmentLine)
-    assert [f.name for f in info] == list(Judgment.model_fields)
-    for f in info:
-        field = Judgment.model_fields[f.name]
-        if field.is_required() or field.default is not None:
-            assert f.required, f.name  # never left out
-        else:
-            assert f.default is None, f.name
