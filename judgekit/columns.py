@@ -732,11 +732,10 @@ class ColumnCollector:
     (issue 10: 2 to 3 us a judgment). Rows are held :data:`COLLECT_CHUNK` at a time, then kept as
     columns; :meth:`columns` gives what :func:`read_columns` would read from the file."""
 
-    def __init__(self, start: int = 0) -> None:
+    def __init__(self) -> None:  # (the runner collects only into an empty judgments.jsonl: offsets from 0)
         self.builder = _Builder()
         self.rows: list[Any] = []
         self.lengths = array("q")
-        self.start = start  # the file's size when the first row was written
 
     def add(self, row: Any, nbytes: int) -> None:
         self.rows.append(row)
@@ -744,9 +743,6 @@ class ColumnCollector:
         if len(self.rows) >= COLLECT_CHUNK:
             self.builder.take(self.rows)
             self.rows = []
-
-    def __len__(self) -> int:
-        return len(self.lengths)
 
     def columns(self, path: Path) -> JudgmentColumns:
         if self.rows:
@@ -756,7 +752,6 @@ class ColumnCollector:
         view = np.frombuffer(self.lengths, dtype=np.int64) if len(self.lengths) else np.zeros(0, dtype=np.int64)
         off = np.cumsum(view)
         off -= view
-        off += self.start
         lens = _small_ints(view) if view.size else view.copy()
         del view
         self.lengths = array("q")

@@ -274,9 +274,14 @@ def _render(source: str, variables: dict[str, Any]) -> str:
         return template.environment.handle_exception()
 
 
-def _normalise(label: str, p: ParserSpec) -> str:
+def _normalised(label: str, ignorecase: bool) -> str:
+    """A label as the parser compares it: whitespace runs made one space, case-folded under IGNORECASE."""
     label = " ".join(label.split())
-    return label.casefold() if "IGNORECASE" in p.flags else label
+    return label.casefold() if ignorecase else label
+
+
+def _normalise(label: str, p: ParserSpec) -> str:
+    return _normalised(label, "IGNORECASE" in p.flags)
 
 
 @dataclass(frozen=True)
@@ -297,10 +302,7 @@ def _labels_of(p: ParserSpec) -> _Labels:
     if held is not None and held[0] is p:
         return held[1]
     ignorecase = "IGNORECASE" in p.flags
-    table = {}
-    for k in p.labels:
-        n = " ".join(k.split())
-        table[n.casefold() if ignorecase else n] = k
+    table = {_normalised(k, ignorecase): k for k in p.labels}
     bits = 0
     for f in p.flags:
         bits |= _FLAGS[f]
@@ -313,8 +315,7 @@ def _labels_of(p: ParserSpec) -> _Labels:
 
 def _label_verdict(p: ParserSpec, label: str, text: str) -> Verdict:
     prepared = _labels_of(p)
-    n = " ".join(label.split())
-    key = prepared.table.get(n.casefold() if prepared.ignorecase else n)
+    key = prepared.table.get(_normalised(label, prepared.ignorecase))
     if key is None:
         return Verdict(winner="invalid", label=label, raw=text, reason=f"unknown label {label!r}")
     if type(label) is str and type(text) is str:  # what validating would check (the rest is the spec's)
